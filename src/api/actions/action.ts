@@ -1,0 +1,37 @@
+/**
+ * The shape of an action handler. A handler gets the decoded, model-validated input (AWS member
+ * names) and returns the action's result object, which the encoder renders in model order.
+ * Handlers read and write the store; they never call a cloud.
+ */
+import type { SiteCatalog } from "../../core/sites.js";
+import type { User } from "../../core/types.js";
+import type { Store } from "../../store/store.js";
+
+/** What the operator configured that actions need. */
+export interface ApiSettings {
+  readonly region: string;
+  readonly catalog: SiteCatalog;
+  readonly limits: { readonly launchConfigurations: number; readonly groups: number };
+}
+
+/** Everything a handler may use for one request. */
+export interface ActionContext {
+  readonly user: User;
+  readonly store: Store;
+  readonly settings: ApiSettings;
+  readonly now: Date;
+  /** Tells the controller that a group changed, so it reconciles it now rather than next pass. */
+  readonly groupChanged: (groupId: string) => void;
+}
+
+/** One Query API action. */
+export interface Action {
+  /** Read-only actions whose results may be cached until the user's resources change. */
+  readonly readOnly: boolean;
+  handle(input: Record<string, unknown>, ctx: ActionContext): Promise<Record<string, unknown> | undefined>;
+}
+
+/** A group that is not there, in AWS's words. */
+export function groupNotFound(name: string): string {
+  return `AutoScalingGroup name not found - AutoScalingGroup '${name}' not found`;
+}

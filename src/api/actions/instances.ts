@@ -1,0 +1,96 @@
+/** DescribeAutoScalingInstances, TerminateInstanceInAutoScalingGroup, SetInstanceHealth. */
+import { randomUUID } from "node:crypto";
+import { ValidationError } from "../../core/errors.js";
+import { setDesiredCapacity } from "../../core/group-changes.js";
+import type { Activity, HealthStatus } from "../../core/types.js";
+import { nextToken, requestedPage } from "../pagination.js";
+import { renderActivity, renderInstanceDetails } from "../render.js";
+import type { Action } from "./action.js";
+
+function instanceNotFound(id: string): ValidationError {
+  return new ValidationError(`Instance Id not found - No managed instance found for instance ID: ${id}`);
+}
+
+const INSTANCE_PAGE = { defaultSize: 50, maxSize: 50 };
+
+export const DescribeAutoScalingInstances: Action = {
+  readOnly: true,
+  async handle(input, ctx) {
+    const given = input.InstanceIds as string[] | undefined;
+    const ids = given && given.length > 0 ? given : null;
+    const page = requestedPage("DescribeAutoScalingInstances", ids, input, INSTANCE_PAGE);
+    const result = await ctx.store.reads(ctx.user.id).listInstances(ids, page);
+    return {
+      AutoScalingInstances: result.items.map(renderInstanceDetails),
+      NextToken: nextToken("DescribeAutoScalingInstances", ids, result.next),
+    };
+  },
+};
+
+/**
+ * Marks the VM `Terminating` (the controller terminates it and confirms), optionally lowering
+ * the desired capacity so that it is not replaced.
+ */
+export const TerminateInstanceInAutoScalingGroup: Action = {
+  readOnly: false,
+  async handle(input, ctx) {
+    const id = input.InstanceId as string;
+    const decrement = input.ShouldDecrementDesiredCapacity as boolean;
+    const { activity, groupId } = await ctx.store.write(ctx.user.id, async (tx) => {
+      const instance = await tx.getInstance(id);
+      if (instance === null) throw instanceNotFound(id);
+      const group = await tx.getGroupForUpdate(instance.groupName);
+      if (group === null) throw instanceNotFound(id);
+      const before = group.desiredCapacity;
+      if (decrement) {
+        if (before <= group.minSize) {
+          throw new ValidationError(
+            `Currently, desiredSize equals minSize (${group.minSize}). Terminating instance without replacement will violate ` +
+              `group's min size constraint. Either set shouldDecrementDesiredCapacity flag to false or lower group's min size.`,
+          );
+        }
+        await tx.updateGroup(setDesiredCapacity(group, before - 1));
+      }
+      await tx.putInstance({ ...instance, lifecycleState: "Terminating" });
+      const after = decrement ? before - 1 : before;
+      const activity: Activity = {
+        id: randomUUID(),
+        groupId: group.id,
+        groupName: group.name,
+        description: `Terminating EC2 instance: ${id}`,
+        cause:
+          `At ${ctx.now.toISOString()} instance ${id} was taken out of service in response to a user request` +
+          (decrement ? `, shrinking the capacity from ${before} to ${after}.` : "."),
+        startTime: ctx.now,
+        endTime: null,
+        statusCode: "InProgress",
+        statusMessage: null,
+        progress: 0,
+        details: JSON.stringify({ "Availability Zone": instance.site }),
+      };
+      await tx.insertActivity(activity);
+      return { activity, groupId: group.id };
+    });
+    ctx.groupChanged(groupId);
+    return { Activity: renderActivity(activity) };
+  },
+};
+
+const HEALTH: Readonly<Record<string, HealthStatus>> = { healthy: "Healthy", unhealthy: "Unhealthy" };
+
+export const SetInstanceHealth: Action = {
+  readOnly: false,
+  async handle(input, ctx) {
+    const id = input.InstanceId as string;
+    const health = HEALTH[(input.HealthStatus as string).toLowerCase()];
+    if (health === undefined) throw new ValidationError("Valid values for HealthStatus are Healthy and Unhealthy.");
+    const groupId = await ctx.store.write(ctx.user.id, async (tx) => {
+      const instance = await tx.getInstance(id);
+      if (instance === null) throw instanceNotFound(id);
+      await tx.putInstance({ ...instance, healthStatus: health });
+      return instance.groupId;
+    });
+    ctx.groupChanged(groupId);
+    return undefined;
+  },
+};

@@ -1,0 +1,72 @@
+/** CreateLaunchConfiguration, DeleteLaunchConfiguration, DescribeLaunchConfigurations. */
+import { randomUUID } from "node:crypto";
+import { LimitExceededError, ValidationError } from "../../core/errors.js";
+import { parseLaunchConfigurationName, type SiteCatalog } from "../../core/sites.js";
+import type { LaunchConfiguration, LaunchSpec } from "../../core/types.js";
+import { launchConfigurationArn } from "../arn.js";
+import { nextToken, requestedPage } from "../pagination.js";
+import { renderLaunchConfiguration } from "../render.js";
+import type { Action } from "./action.js";
+
+/** The stored name a request means: `name` gets the default site when it has no `@`. */
+export function storedLaunchConfigurationName(name: string, catalog: SiteCatalog): string {
+  return name.includes("@") || catalog.defaultSite === null ? name : `${name}@${catalog.defaultSite}`;
+}
+
+export const CreateLaunchConfiguration: Action = {
+  readOnly: false,
+  async handle(input, ctx) {
+    const { LaunchConfigurationName, ...spec } = input as { LaunchConfigurationName: string } & Record<string, unknown>;
+    const name = parseLaunchConfigurationName(LaunchConfigurationName, ctx.settings.catalog);
+    if (spec.InstanceId !== undefined) {
+      throw new ValidationError("InstanceId is not supported: Phantom launch configurations name an ImageId and an InstanceType.");
+    }
+    for (const member of ["ImageId", "InstanceType"]) {
+      if (spec[member] === undefined) {
+        throw new ValidationError(`${member} is required: it is what VMs launched on ${name.site} get.`);
+      }
+    }
+    const lc: LaunchConfiguration = {
+      name: name.full,
+      baseName: name.base,
+      site: name.site,
+      arn: launchConfigurationArn(ctx.settings.region, ctx.user.accountId, randomUUID(), name.full),
+      createdTime: ctx.now,
+      spec: spec as LaunchSpec,
+    };
+    const limit = ctx.settings.limits.launchConfigurations;
+    await ctx.store.write(ctx.user.id, async (tx) => {
+      if ((await tx.countLaunchConfigurations()) >= limit) {
+        throw new LimitExceededError(`Max number of launch configurations reached: you have ${limit}, the limit is ${limit}.`);
+      }
+      await tx.insertLaunchConfiguration(lc);
+    });
+    return undefined;
+  },
+};
+
+export const DeleteLaunchConfiguration: Action = {
+  readOnly: false,
+  async handle(input, ctx) {
+    const name = storedLaunchConfigurationName(input.LaunchConfigurationName as string, ctx.settings.catalog);
+    const deleted = await ctx.store.write(ctx.user.id, (tx) => tx.deleteLaunchConfiguration(name));
+    if (!deleted) throw new ValidationError(`Launch configuration name not found - Launch configuration ${name} not found`);
+    return undefined;
+  },
+};
+
+const LC_PAGE = { defaultSize: 50, maxSize: 100 };
+
+export const DescribeLaunchConfigurations: Action = {
+  readOnly: true,
+  async handle(input, ctx) {
+    const given = input.LaunchConfigurationNames as string[] | undefined;
+    const names = given && given.length > 0 ? given.map((n) => storedLaunchConfigurationName(n, ctx.settings.catalog)) : null;
+    const page = requestedPage("DescribeLaunchConfigurations", names, input, LC_PAGE);
+    const result = await ctx.store.reads(ctx.user.id).listLaunchConfigurations(names, page);
+    return {
+      LaunchConfigurations: result.items.map(renderLaunchConfiguration),
+      NextToken: nextToken("DescribeLaunchConfigurations", names, result.next),
+    };
+  },
+};

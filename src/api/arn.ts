@@ -1,0 +1,14 @@
+/**
+ * ARNs in AWS's form with `phantom` as the partition, so tools that split ARNs keep working:
+ * `arn:phantom:autoscaling:REGION:ACCOUNT:autoScalingGroup:UUID:autoScalingGroupName/NAME`.
+ */
+
+/** The ARN of a group. */
+export function groupArn(region: string, accountId: string, id: string, name: string): string {
+  return `arn:phantom:autoscaling:${region}:${accountId}:autoScalingGroup:${id}:autoScalingGroupName/${name}`;
+}
+
+/** The ARN of a launch configuration. */
+export function launchConfigurationArn(region: string, accountId: string, id: string, name: string): string {
+  return `arn:phantom:autoscaling:${region}:${accountId}:launchConfiguration:${id}:launchConfigurationName/${name}`;
+}

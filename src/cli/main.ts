@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+/**
+ * `phantom`: the command line. `serve` runs the service; `user` and `credentials` administer
+ * the same database while it runs. Any failure prints one line on stderr and exits non-zero.
+ */
+import { Command } from "commander";
+import { registerServe } from "./serve-command.js";
+import { registerUser } from "./user-command.js";
+import { registerCredentials } from "./credentials-command.js";
+
+const program = new Command("phantom")
+  .description("Multi-cloud autoscaling behind the AWS Auto Scaling API")
+  .showSuggestionAfterError(true)
+  .configureOutput({ outputError: (text, write) => write(text.trimEnd().split("\n")[0] + "\n") });
+
+registerServe(program);
+registerUser(program);
+registerCredentials(program);
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  process.stderr.write(`phantom: ${e instanceof Error ? e.message.split("\n").join("; ") : String(e)}\n`);
+  process.exit(1);
+});

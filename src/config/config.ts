@@ -1,0 +1,143 @@
+/**
+ * Phantom's configuration: the YAML schema, its validation with precise messages, and the typed
+ * result the rest of the program reads. Unknown keys and unknown drivers are errors.
+ */
+import { z } from "zod";
+
+/** A simulated cloud in this process (the demo default). */
+export interface SimulatedSiteConfig {
+  readonly name: string;
+  readonly driver: "simulated";
+  /** Most VMs running at once; launches beyond it fail with InsufficientInstanceCapacity. */
+  readonly capacity: number;
+  readonly bootSeconds: number;
+}
+
+/** An EC2-compatible cloud reached over its Query API. */
+export interface Ec2SiteConfig {
+  readonly name: string;
+  readonly driver: "ec2";
+  readonly endpoint: string;
+  readonly region: string;
+}
+
+/** One configured site. */
+export type SiteConfig = SimulatedSiteConfig | Ec2SiteConfig;
+
+/** The whole configuration, validated and with defaults applied. */
+export interface PhantomConfig {
+  readonly listen: { readonly host: string; readonly port: number };
+  /** `sqlite:PATH`, `sqlite::memory:` or `postgres://…`. */
+  readonly db: string;
+  /** The region written into ARNs. */
+  readonly region: string;
+  /** Where the server key that seals secrets lives when `PHANTOM_MASTER_KEY` is unset. */
+  readonly masterKeyFile: string;
+  readonly defaultSite: string | null;
+  /** In configuration order: the order `phantom` lists them in messages. */
+  readonly sites: readonly SiteConfig[];
+  readonly limits: { readonly launchConfigurations: number; readonly groups: number };
+}
+
+/** A configuration that cannot be used; the message names the file and the key. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+const SITE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+const listenSchema = z.string().transform((value, ctx) => {
+  const parsed = parseListen(value);
+  if (parsed === null) {
+    ctx.addIssue({ code: "custom", message: `expected HOST:PORT (e.g. 127.0.0.1:8445), got "${value}"` });
+    return z.NEVER;
+  }
+  return parsed;
+});
+
+const simulatedSchema = z
+  .object({
+    driver: z.literal("simulated"),
+    capacity: z.number().int().min(0).default(100),
+    boot_seconds: z.number().min(0).default(2),
+  })
+  .strict();
+
+const ec2Schema = z
+  .object({
+    driver: z.literal("ec2"),
+    endpoint: z.url({ protocol: /^https?$/ }),
+    region: z.string().min(1).default("us-east-1"),
+  })
+  .strict();
+
+const fileSchema = z
+  .object({
+    listen: listenSchema.default({ host: "127.0.0.1", port: 8445 }),
+    db: z.string().min(1).default("sqlite:data/phantom.db"),
+    region: z.string().regex(/^[a-z0-9-]+$/, "lower-case letters, digits and '-'").default("phantom"),
+    master_key_file: z.string().min(1).default("data/master.key"),
+    default_site: z.string().optional(),
+    sites: z.record(z.string(), z.discriminatedUnion("driver", [simulatedSchema, ec2Schema])),
+    limits: z
+      .object({
+        launch_configurations: z.number().int().min(0).default(200),
+        groups: z.number().int().min(0).default(500),
+      })
+      .strict()
+      .default({ launch_configurations: 200, groups: 500 }),
+  })
+  .strict();
+
+/** Parses `HOST:PORT` (IPv6 hosts in brackets); null when malformed. */
+export function parseListen(value: string): { host: string; port: number } | null {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^:\s]+):(\d{1,5})$/.exec(value.trim());
+  if (!m) return null;
+  const port = Number(m[2]);
+  if (port > 65535) return null;
+  return { host: m[1]!.replace(/^\[|\]$/g, ""), port };
+}
+
+function formatIssues(source: string, error: z.ZodError): string {
+  const lines = error.issues.map((issue) => {
+    const path = issue.path.map(String).join(".") || "(top level)";
+    return `${source}: ${path}: ${issue.message}`;
+  });
+  return lines.join("\n");
+}
+
+/**
+ * Validates a parsed YAML document (`source` names it in messages) and returns the config.
+ * @throws ConfigError listing every problem, one per line, each with its key path.
+ */
+export function parseConfig(document: unknown, source: string): PhantomConfig {
+  const result = fileSchema.safeParse(document ?? {});
+  if (!result.success) throw new ConfigError(formatIssues(source, result.error));
+  const raw = result.data;
+  const sites: SiteConfig[] = Object.entries(raw.sites).map(([name, s]) => {
+    if (!SITE_NAME.test(name)) {
+      throw new ConfigError(
+        `${source}: sites.${name}: a site name is letters, digits, '_', '.' or '-' (it is written after '@' and in the clouds tag)`,
+      );
+    }
+    return s.driver === "simulated"
+      ? { name, driver: "simulated", capacity: s.capacity, bootSeconds: s.boot_seconds }
+      : { name, driver: "ec2", endpoint: s.endpoint, region: s.region };
+  });
+  if (sites.length === 0) throw new ConfigError(`${source}: sites: configure at least one site`);
+  const defaultSite = raw.default_site ?? null;
+  if (defaultSite !== null && !sites.some((s) => s.name === defaultSite)) {
+    throw new ConfigError(
+      `${source}: default_site: '${defaultSite}' is not one of the sites (${sites.map((s) => s.name).join(", ")})`,
+    );
+  }
+  return {
+    listen: raw.listen,
+    db: raw.db,
+    region: raw.region,
+    masterKeyFile: raw.master_key_file,
+    defaultSite,
+    sites,
+    limits: { launchConfigurations: raw.limits.launch_configurations, groups: raw.limits.groups },
+  };
+}

@@ -1,0 +1,75 @@
+import { describe, it, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig } from "./load-config.js";
+import { ConfigError } from "./config.js";
+
+describe("loadConfig", () => {
+  let dir: string;
+  before(() => (dir = mkdtempSync(join(tmpdir(), "phantom-config-"))));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const write = (text: string) => {
+    const path = join(dir, `c${Math.random()}.yaml`);
+    writeFileSync(path, text);
+    return path;
+  };
+  const fails = (sources: Parameters<typeof loadConfig>[0], pattern: RegExp) =>
+    assert.throws(() => loadConfig(sources), (e: unknown) => e instanceof ConfigError && pattern.test(e.message));
+
+  it("uses the demo with five simulated sites when nothing is configured", () => {
+    const { config, demo } = loadConfig({ env: {} });
+    assert.equal(demo, true);
+    assert.deepEqual(config.sites.map((s) => s.name), ["hotel", "sierra", "foxtrot", "alamo", "ec2"]);
+    assert.deepEqual(config.listen, { host: "127.0.0.1", port: 8445 });
+    assert.equal(config.db, "sqlite:data/phantom.db");
+    assert.equal(config.defaultSite, "hotel");
+    assert.ok(config.sites.every((s) => s.driver === "simulated" && s.capacity === 100 && s.bootSeconds === 2));
+  });
+
+  it("reads the documented example, keeping site order", () => {
+    const path = write(`listen: 0.0.0.0:9000
+db: postgres://u@localhost:5432/p
+default_site: hotel
+sites:
+  hotel:  { driver: simulated, capacity: 8, boot_seconds: 2 }
+  ec2:    { driver: ec2, endpoint: https://ec2.us-east-1.amazonaws.com, region: us-east-1 }
+`);
+    const { config, demo } = loadConfig({ configFile: path, env: {} });
+    assert.equal(demo, false);
+    assert.deepEqual(config.listen, { host: "0.0.0.0", port: 9000 });
+    assert.deepEqual(config.sites, [
+      { name: "hotel", driver: "simulated", capacity: 8, bootSeconds: 2 },
+      { name: "ec2", driver: "ec2", endpoint: "https://ec2.us-east-1.amazonaws.com", region: "us-east-1" },
+    ]);
+    assert.deepEqual(config.limits, { launchConfigurations: 200, groups: 500 });
+  });
+
+  it("lets flags beat the environment and the environment beat the file", () => {
+    const path = write("listen: 127.0.0.1:1000\nsites: { a: { driver: simulated } }\n");
+    const env = { PHANTOM_CONFIG: path, PHANTOM_LISTEN: "127.0.0.1:2000", PHANTOM_DB: "sqlite::memory:" };
+    assert.equal(loadConfig({ env }).config.listen.port, 2000);
+    assert.equal(loadConfig({ env }).config.db, "sqlite::memory:");
+    assert.equal(loadConfig({ env, listen: "[::1]:3000" }).config.listen.host, "::1");
+  });
+
+  const bad: [string, string, RegExp][] = [
+    ["an unknown top-level key", "sites: { a: { driver: simulated } }\nlisten_port: 3\n", /\(top level\): Unrecognized key: "listen_port"/],
+    ["an unknown driver", "sites: { a: { driver: azure } }\n", /sites\.a\.driver: Invalid discriminator value/],
+    ["an unknown site key", "sites: { a: { driver: simulated, capcity: 3 } }\n", /sites\.a: Unrecognized key: "capcity"/],
+    ["a negative capacity", "sites: { a: { driver: simulated, capacity: -1 } }\n", /sites\.a\.capacity: Too small/],
+    ["a bad endpoint", "sites: { a: { driver: ec2, endpoint: ftp://x } }\n", /sites\.a\.endpoint/],
+    ["no sites", "sites: {}\n", /configure at least one site/],
+    ["a site name with a colon", "sites: { 'a:b': { driver: simulated } }\n", /sites\.a:b: a site name is/],
+    ["an unknown default site", "default_site: z\nsites: { a: { driver: simulated } }\n", /default_site: 'z' is not one of the sites \(a\)/],
+    ["a bad listen address", "listen: nowhere\nsites: { a: { driver: simulated } }\n", /listen: expected HOST:PORT/],
+    ["duplicate keys", "sites: { a: { driver: simulated } }\nsites: {}\n", /not valid YAML/],
+    ["broken YAML", "sites: [\n", /not valid YAML/],
+  ];
+  for (const [name, text, pattern] of bad) {
+    it(`rejects ${name}`, () => fails({ configFile: write(text), env: {} }, pattern));
+  }
+  it("names a missing file", () => fails({ configFile: join(dir, "absent.yaml"), env: {} }, /cannot read config file .*absent\.yaml: ENOENT/));
+  it("rejects a malformed --listen", () => fails({ listen: "8445", env: {} }, /--listen: expected HOST:PORT/));
+});

@@ -1,0 +1,26 @@
+/**
+ * Structured JSON logs (pino). Secrets never reach a log line: the fields that could hold one
+ * are redacted wherever they appear.
+ */
+import { pino, type Logger } from "pino";
+
+export type { Logger };
+
+/** Field paths that may carry secrets; pino replaces their values. */
+const REDACT = [
+  "secretAccessKey",
+  "*.secretAccessKey",
+  "secret",
+  "*.secret",
+  "authorization",
+  "*.authorization",
+  "headers.authorization",
+  "req.headers.authorization",
+];
+
+/**
+ * The process logger. `PHANTOM_LOG_LEVEL` sets the level (default `info`; tests pass `silent`).
+ */
+export function createLogger(level: string = process.env.PHANTOM_LOG_LEVEL ?? "info"): Logger {
+  return pino({ level, base: { service: "phantom" }, redact: { paths: REDACT, censor: "[redacted]" } });
+}

@@ -1,0 +1,129 @@
+/**
+ * The database schema as Kysely sees it: one interface per table, column names as in SQL.
+ * Columns are portable between SQLite and PostgreSQL: times are epoch milliseconds (bigint),
+ * JSON is text, booleans are integers 0/1. The tables themselves are created by `migrations/`.
+ */
+import type { Generated, Selectable } from "kysely";
+
+/** API users; `generation` grows with every committed write to the user's resources. */
+export interface UsersTable {
+  id: string;
+  name: string;
+  access_key_id: string;
+  secret_sealed: string;
+  account_id: string;
+  created_at: number;
+  generation: Generated<number>;
+}
+
+/** A user's credentials for one cloud site. */
+export interface CloudCredentialsTable {
+  user_id: string;
+  site: string;
+  access_key_id: string;
+  secret_sealed: string;
+  key_name: string | null;
+}
+
+/** Launch configurations; `spec` is the JSON of `LaunchSpec`. */
+export interface LaunchConfigurationsTable {
+  id: string;
+  user_id: string;
+  name: string;
+  base_name: string;
+  site: string;
+  arn: string;
+  created_at: number;
+  spec: string;
+}
+
+/** Auto Scaling groups; `clouds` and `extra` are JSON. */
+export interface GroupsTable {
+  id: string;
+  user_id: string;
+  name: string;
+  arn: string;
+  launch_configuration_name: string;
+  launch_configuration_base: string;
+  min_size: number;
+  max_size: number;
+  desired_capacity: number;
+  default_cooldown: number;
+  health_check_type: string;
+  health_check_grace_period: number;
+  definition: string | null;
+  clouds: string;
+  status: string;
+  created_at: number;
+  extra: string;
+}
+
+/** Tags of groups. */
+export interface GroupTagsTable {
+  group_id: string;
+  key: string;
+  value: string;
+  propagate_at_launch: number;
+}
+
+/** Which launch configurations a group uses: the foreign key that makes deleting them fail. */
+export interface GroupLaunchConfigurationsTable {
+  group_id: string;
+  launch_configuration_id: string;
+}
+
+/** VMs of groups, keyed by (user, cloud instance id). */
+export interface InstancesTable {
+  id: string;
+  user_id: string;
+  group_id: string;
+  site: string;
+  launch_configuration_name: string;
+  instance_type: string;
+  lifecycle_state: string;
+  health_status: string;
+  protected_from_scale_in: number;
+  launched_at: number;
+}
+
+/** Scaling activities; they outlive their group (`group_deleted = 1`). */
+export interface ActivitiesTable {
+  id: string;
+  user_id: string;
+  group_id: string;
+  group_name: string;
+  description: string;
+  cause: string;
+  start_time: number;
+  end_time: number | null;
+  status_code: string;
+  status_message: string | null;
+  progress: number;
+  details: string;
+  group_deleted: Generated<number>;
+}
+
+/** Every table of the store. */
+export interface Database {
+  users: UsersTable;
+  cloud_credentials: CloudCredentialsTable;
+  launch_configurations: LaunchConfigurationsTable;
+  groups: GroupsTable;
+  group_tags: GroupTagsTable;
+  group_launch_configurations: GroupLaunchConfigurationsTable;
+  instances: InstancesTable;
+  activities: ActivitiesTable;
+}
+
+/** A `users` row as selected. */
+export type UserRow = Selectable<UsersTable>;
+/** A `groups` row as selected. */
+export type GroupRow = Selectable<GroupsTable>;
+/** A `launch_configurations` row as selected. */
+export type LaunchConfigurationRow = Selectable<LaunchConfigurationsTable>;
+/** An `instances` row as selected. */
+export type InstanceRow = Selectable<InstancesTable>;
+/** An `activities` row as selected. */
+export type ActivityRow = Selectable<ActivitiesTable>;
+/** A `cloud_credentials` row as selected. */
+export type CloudCredentialsRow = Selectable<CloudCredentialsTable>;
