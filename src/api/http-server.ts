@@ -2,7 +2,10 @@
  * The HTTP front: `node:http`, raw body bytes (signatures cover them), a 1 MiB body limit, and
  * the few paths Phantom serves. The Query API itself lives in `query-endpoint.ts`.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { randomUUID } from "node:crypto";
+import { AWS_ERRORS, type AwsErrorCode } from "../core/errors.js";
+import { encodeError } from "./query/encode-xml.js";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "../observability/logger.js";
 import type { QueryEndpoint, RawRequest } from "./query-endpoint.js";
@@ -13,17 +16,36 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 /** Extra plain-text routes (e.g. `/metrics`), keyed by path, GET only. */
 export type TextRoutes = Readonly<Record<string, () => Promise<{ contentType: string; body: string }>>>;
 
-function send(res: ServerResponse, status: number, contentType: string, body: string, requestId?: string): void {
-  const headers: Record<string, string | number> = {
-    "content-type": contentType,
-    "content-length": Buffer.byteLength(body),
-  };
+function send(
+  res: ServerResponse,
+  status: number,
+  contentType: string,
+  body: string | readonly Buffer[],
+  requestId?: string,
+): void {
+  const length = typeof body === "string" ? Buffer.byteLength(body) : body.reduce((n, b) => n + b.length, 0);
+  const headers: Record<string, string | number> = { "content-type": contentType, "content-length": length };
   if (requestId !== undefined) headers["x-amzn-requestid"] = requestId;
   res.writeHead(status, headers);
-  res.end(body);
+  if (typeof body === "string") {
+    res.end(body);
+    return;
+  }
+  // Corked pieces leave in one writev, without copying them into one buffer first.
+  res.cork();
+  for (const piece of body) res.write(piece);
+  res.end();
 }
 
-/** Reads the whole body, or resolves null once it exceeds the limit. */
+/** The client broke off its request (closed the connection, broke the chunked framing). */
+class ClientGone extends Error {
+  override readonly name = "ClientGone";
+}
+
+/**
+ * Reads the whole body, or resolves null once it exceeds the limit. Rejects with
+ * {@link ClientGone} when the request stream fails: that is always the client's doing.
+ */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers["content-length"] ?? 0);
@@ -43,14 +65,42 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
       }
     });
     req.on("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
-    req.on("error", reject);
+    req.on("error", (e) => reject(new ClientGone("the client broke off the request", { cause: e })));
   });
+}
+
+/** Largest request head (request line and headers): room for boto 2's long GET queries. */
+export const MAX_HEADER_BYTES = 64 * 1024;
+
+/**
+ * The answer to a request that node:http could not parse (broken framing, a head over
+ * {@link MAX_HEADER_BYTES}): still an AWS error document, then the connection closes.
+ */
+function clientErrorResponse(e: NodeJS.ErrnoException): string {
+  const tooLarge = e.code === "HPE_HEADER_OVERFLOW";
+  const code: AwsErrorCode = tooLarge ? "RequestHeaderSectionTooLarge" : "MalformedQueryString";
+  const message = tooLarge
+    ? `The request line and headers exceed ${MAX_HEADER_BYTES} bytes; send the parameters in a POST body.`
+    : "The HTTP request could not be parsed.";
+  const requestId = randomUUID();
+  const body = encodeError(code, message, requestId, true);
+  const status = AWS_ERRORS[code].status;
+  return (
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: text/xml\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+    `x-amzn-RequestId: ${requestId}\r\nConnection: close\r\n\r\n${body}`
+  );
 }
 
 /** Creates the HTTP server for the Query endpoint (on `/`) and the text routes. */
 export function createApiServer(endpoint: QueryEndpoint, routes: TextRoutes, logger: Logger): Server {
-  const server = createServer((req, res) => {
+  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
     void serve(req, res).catch((e: unknown) => {
+      if (e instanceof ClientGone) {
+        // Not a fault of ours, and nobody is left to answer.
+        logger.debug({ err: e.cause }, "client broke off the request");
+        res.destroy();
+        return;
+      }
       logger.error({ err: e }, "request failed outside the endpoint");
       if (!res.headersSent) send(res, 500, "text/plain", "internal error\n");
       else res.destroy();
@@ -80,6 +130,11 @@ export function createApiServer(endpoint: QueryEndpoint, routes: TextRoutes, log
     if (body === null) res.setHeader("connection", "close");
     send(res, response.status, "text/xml", response.body, response.requestId);
   }
+  server.on("clientError", (e: NodeJS.ErrnoException, socket) => {
+    logger.debug({ err: e }, "unparsable request");
+    if (socket.writable && e.code !== "ECONNRESET") socket.end(clientErrorResponse(e));
+    else socket.destroy();
+  });
   return server;
 }
 

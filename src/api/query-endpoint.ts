@@ -16,6 +16,7 @@ import { decodeInput } from "./query/decode-input.js";
 import { encodeError, encodeResponse } from "./query/encode-xml.js";
 import { parseParams } from "./query/params.js";
 import type { UserDirectory } from "./user-directory.js";
+import { ResponseCache } from "./response-cache.js";
 import autoscalingModel from "./model/autoscaling-2011-01-01.json" with { type: "json" };
 
 /** An HTTP request as the endpoint needs it: raw enough to verify signatures. */
@@ -33,7 +34,8 @@ export interface RawRequest {
 /** The XML answer and its status. */
 export interface ApiResponse {
   readonly status: number;
-  readonly body: string;
+  /** The XML, whole or in pieces to send one after the other. */
+  readonly body: string | readonly Buffer[];
   readonly requestId: string;
 }
 
@@ -45,6 +47,8 @@ export interface QueryEndpointDeps {
   readonly clock: () => Date;
   readonly groupChanged: (groupId: string) => void;
   readonly logger: Logger;
+  /** Caches answers of read-only actions by user generation; null disables it. */
+  readonly responseCache: ResponseCache | null;
 }
 
 const API_VERSION = "2011-01-01";
@@ -74,7 +78,7 @@ export class QueryEndpoint {
     }
   }
 
-  async #dispatch(raw: RawRequest, requestId: string): Promise<string> {
+  async #dispatch(raw: RawRequest, requestId: string): Promise<string | readonly Buffer[]> {
     if (raw.bodyTooLarge) throw new PhantomError("RequestEntityTooLarge", "The request body is larger than 1 MiB.");
     if (raw.method !== "GET" && raw.method !== "POST") {
       throw new PhantomError("MethodNotAllowed", `The ${raw.method} method is not allowed; use GET or POST.`);
@@ -100,7 +104,19 @@ export class QueryEndpoint {
     if (action === undefined || (version !== undefined && version !== API_VERSION)) {
       throw new PhantomError("InvalidAction", `Could not find operation ${actionName} for version ${version ?? API_VERSION}`);
     }
-    const input = decodeInput(this.#model, actionName, map, this.#ignoredFor(actionName));
+    const ignored = this.#ignoredFor(actionName);
+    const input = decodeInput(this.#model, actionName, map, ignored);
+    const cache = action.readOnly ? this.deps.responseCache : null;
+    let cacheKey = "";
+    let generation = 0;
+    if (cache !== null) {
+      cacheKey = ResponseCache.key(user.id, params, ignored);
+      // Read before the data: a write in between makes the entry look older than it is (a
+      // later miss), never newer.
+      generation = await this.deps.store.generation(user.id);
+      const hit = cache.get(cacheKey, generation, requestId);
+      if (hit !== undefined) return hit;
+    }
     const result = await action.handle(input, {
       user,
       store: this.deps.store,
@@ -109,7 +125,9 @@ export class QueryEndpoint {
       groupChanged: this.deps.groupChanged,
     });
     this.deps.logger.debug({ requestId, action: actionName, user: user.name }, "request");
-    return encodeResponse(this.#model, actionName, result, requestId);
+    const body = encodeResponse(this.#model, actionName, result, requestId);
+    cache?.set(cacheKey, generation, body, requestId);
+    return body;
   }
 
   #ignoredFor(action: string): ReadonlySet<string> {

@@ -90,7 +90,7 @@ export function renderGroup(g: Group, instances: readonly Instance[]): Record<st
 }
 
 /** A scaling activity in AWS's shape. */
-export function renderActivity(a: Activity, groupArn?: string): Record<string, unknown> {
+export function renderActivity(a: Activity): Record<string, unknown> {
   return {
     ActivityId: a.id,
     AutoScalingGroupName: a.groupName,
@@ -102,6 +102,6 @@ export function renderActivity(a: Activity, groupArn?: string): Record<string, u
     StatusMessage: a.statusMessage ?? undefined,
     Progress: a.progress,
     Details: a.details,
-    AutoScalingGroupARN: groupArn,
+    AutoScalingGroupARN: a.groupArn,
   };
 }

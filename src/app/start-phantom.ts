@@ -7,6 +7,7 @@ import type { PhantomConfig } from "../config/config.js";
 import { createApiServer, listen } from "../api/http-server.js";
 import { QueryEndpoint } from "../api/query-endpoint.js";
 import { UserDirectory } from "../api/user-directory.js";
+import { ResponseCache } from "../api/response-cache.js";
 import type { ApiSettings } from "../api/actions/action.js";
 import type { Logger } from "../observability/logger.js";
 import { loadMasterKey } from "../secrets/master-key.js";
@@ -33,6 +34,8 @@ export interface StartOptions {
   readonly masterKey?: string | undefined;
   /** Open the store in this PostgreSQL schema (tests). */
   readonly schema?: string;
+  /** Cache answers of read-only actions (default true; the benchmark measures both). */
+  readonly responseCache?: boolean;
 }
 
 /** The Phantom settings the API reads, from the configuration. */
@@ -72,6 +75,7 @@ export async function startPhantom(config: PhantomConfig, options: StartOptions)
       clock: options.clock ?? (() => new Date()),
       groupChanged: () => {},
       logger: options.logger,
+      responseCache: options.responseCache === false ? null : new ResponseCache(),
     });
     const server = createApiServer(endpoint, { "/healthz": async () => ({ contentType: "text/plain", body: "ok\n" }) }, options.logger);
     const address = await listen(server, config.listen.host, config.listen.port);

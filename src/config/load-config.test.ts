@@ -72,4 +72,5 @@ sites:
   }
   it("names a missing file", () => fails({ configFile: join(dir, "absent.yaml"), env: {} }, /cannot read config file .*absent\.yaml: ENOENT/));
   it("rejects a malformed --listen", () => fails({ listen: "8445", env: {} }, /--listen: expected HOST:PORT/));
+  it("names PHANTOM_LISTEN when the environment is wrong", () => fails({ env: { PHANTOM_LISTEN: "x" } }, /^PHANTOM_LISTEN: expected HOST:PORT/));
 });

@@ -47,7 +47,7 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
     try {
       document = parseYaml(text, { uniqueKeys: true, prettyErrors: true });
     } catch (e) {
-      const detail = e instanceof YAMLParseError ? e.message.split("\n")[0] : String(e);
+      const detail = e instanceof YAMLParseError ? e.message.split("\n")[0]!.replace(/:$/, "") : String(e);
       throw new ConfigError(`${file}: not valid YAML: ${detail}`, { cause: e });
     }
     config = parseConfig(document, file);
@@ -55,7 +55,8 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
   const listen = sources.listen ?? env.PHANTOM_LISTEN;
   if (listen !== undefined && listen !== "") {
     const parsed = parseListen(listen);
-    if (parsed === null) throw new ConfigError(`--listen: expected HOST:PORT (e.g. 127.0.0.1:8445), got "${listen}"`);
+    const source = sources.listen !== undefined ? "--listen" : "PHANTOM_LISTEN";
+    if (parsed === null) throw new ConfigError(`${source}: expected HOST:PORT (e.g. 127.0.0.1:8445), got "${listen}"`);
     config = { ...config, listen: parsed };
   }
   const db = sources.db ?? env.PHANTOM_DB;

@@ -20,6 +20,7 @@ export const AWS_ERRORS = {
   MissingParameter: { status: 400, sender: true },
   UnsupportedMediaType: { status: 415, sender: true },
   RequestEntityTooLarge: { status: 413, sender: true },
+  RequestHeaderSectionTooLarge: { status: 431, sender: true },
   MethodNotAllowed: { status: 405, sender: true },
   NotFound: { status: 404, sender: true },
   MissingAuthenticationToken: { status: 403, sender: true },

@@ -70,6 +70,8 @@ describe("createGroup", () => {
     ["DesiredCapacity disagreeing with n_preserve", { DesiredCapacity: 3 }, "ValidationError", /DesiredCapacity 3 disagrees with the tag n_preserve=10/],
     ["n_preserve above MaxSize", { MaxSize: 5 }, "ValidationError", /Desired capacity:10 must be between the specified min size:0 and max size:5.*n_preserve/],
     ["MinSize above MaxSize", { MinSize: 3, MaxSize: 2 }, "ValidationError", /Max bound, 2, must be greater than or equal to min bound, 3/],
+    ["negative sizes", { MinSize: -1, MaxSize: -2 }, "ValidationError", /^2 validation errors detected: Value '-1' at 'minSize' failed to satisfy constraint: Member must have value greater than or equal to 0; Value '-2' at 'maxSize'/],
+    ["a negative cooldown", { DefaultCooldown: -5 }, "ValidationError", /^1 validation error detected: Value '-5' at 'defaultCooldown'/],
     ["no launch configuration", { LaunchConfigurationName: undefined }, "ValidationError", /LaunchConfigurationName/],
     ["a launch template", { LaunchTemplate: { LaunchTemplateName: "t" } }, "ValidationError", /LaunchTemplate is not supported/],
     ["load balancers", { LoadBalancerNames: ["lb"] }, "ValidationError", /LoadBalancerNames is not supported/],

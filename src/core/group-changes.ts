@@ -100,6 +100,22 @@ function echoed(input: Readonly<Record<string, unknown>>, previous: Readonly<Rec
   return extra;
 }
 
+/** AWS's constraint on sizes, cooldowns and grace periods, in its words. */
+function checkNonNegative(input: Readonly<Record<string, unknown>>): void {
+  const problems: string[] = [];
+  for (const member of ["MinSize", "MaxSize", "DesiredCapacity", "DefaultCooldown", "HealthCheckGracePeriod"]) {
+    const value = input[member];
+    if (typeof value === "number" && value < 0) {
+      const path = member[0]!.toLowerCase() + member.slice(1);
+      problems.push(`Value '${value}' at '${path}' failed to satisfy constraint: Member must have value greater than or equal to 0`);
+    }
+  }
+  if (problems.length > 0) {
+    const n = problems.length;
+    throw new ValidationError(`${n} validation error${n === 1 ? "" : "s"} detected: ${problems.join("; ")}`);
+  }
+}
+
 function checkMinMax(min: number, max: number): void {
   if (min > max) throw new ValidationError(`Max bound, ${max}, must be greater than or equal to min bound, ${min}`);
 }
@@ -170,6 +186,7 @@ export interface NewGroupIdentity {
 /** A new group from a `CreateAutoScalingGroup` request. */
 export function createGroup(input: CreateGroupInput, catalog: SiteCatalog, identity: NewGroupIdentity): Group {
   rejectUnsupported(input);
+  checkNonNegative(input);
   if (input.LaunchConfigurationName === undefined) {
     throw new ValidationError(
       "Valid requests must contain either LaunchTemplate, LaunchConfigurationName, InstanceId or MixedInstancesPolicy parameter. " +
@@ -222,6 +239,7 @@ export function createGroup(input: CreateGroupInput, catalog: SiteCatalog, ident
 export function updateGroup(group: Group, input: UpdateGroupInput, catalog: SiteCatalog): Group {
   requireActive(group);
   rejectUnsupported(input);
+  checkNonNegative(input);
   const min = input.MinSize ?? group.minSize;
   const max = input.MaxSize ?? group.maxSize;
   checkMinMax(min, max);
@@ -250,6 +268,7 @@ export function updateGroup(group: Group, input: UpdateGroupInput, catalog: Site
 /** The group after `SetDesiredCapacity`, with AWS's messages for values out of bounds. */
 export function setDesiredCapacity(group: Group, desired: number): Group {
   requireActive(group);
+  checkNonNegative({ DesiredCapacity: desired });
   if (desired > group.maxSize) {
     throw new ValidationError(`New SetDesiredCapacity value ${desired} is above max value ${group.maxSize} for the AutoScalingGroup.`);
   }

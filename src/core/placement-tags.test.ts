@@ -42,7 +42,7 @@ describe("parseNPreserve", () => {
     assert.equal(parseNPreserve("0"), 0);
     assert.equal(parseNPreserve("10"), 10);
   });
-  for (const v of ["-1", "1.0", "ten", "", "1e3"]) {
+  for (const v of ["-1", "1.0", "ten", "", "1e3", " 2 "]) {
     it(`rejects '${v}'`, () => rejects(() => parseNPreserve(v), /n_preserve/));
   }
 });

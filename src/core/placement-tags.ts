@@ -65,7 +65,8 @@ export function parseCloudsTag(value: string, catalog: SiteCatalog): CloudSlot[]
 
 /** Parses the `n_preserve` tag: an integer >= 0. */
 export function parseNPreserve(value: string): number {
-  const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
+  // Exactly digits: the tag is echoed as written and must read the same as DesiredCapacity.
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
   if (!Number.isSafeInteger(n) || n > INT32_MAX) {
     throw new ValidationError(`The tag n_preserve='${value}' must be a whole number of VMs to keep (0 or more).`);
   }

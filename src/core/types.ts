@@ -127,6 +127,7 @@ export interface Activity {
   readonly id: string;
   readonly groupId: string;
   readonly groupName: string;
+  readonly groupArn: string;
   readonly description: string;
   readonly cause: string;
   readonly startTime: Date;

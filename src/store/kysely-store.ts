@@ -9,7 +9,7 @@
  * backstop and are mapped to typed errors.
  */
 import { randomUUID } from "node:crypto";
-import { sql, type Kysely, type SelectQueryBuilder, type Transaction } from "kysely";
+import { sql, type CompiledQuery, type Kysely, type SelectQueryBuilder, type Transaction } from "kysely";
 import type {
   Activity,
   ActivityStatus,
@@ -65,9 +65,15 @@ export function createKyselyStore(db: Kysely<Database>): Store {
 
 class KyselyStore implements Store {
   readonly users: UserAdmin;
+  /**
+   * `generation` runs before every cacheable answer, so it is compiled once; each call only
+   * swaps the parameter in (building and compiling a Kysely query costs more than running it).
+   */
+  readonly #generationQuery: CompiledQuery<{ generation: number }>;
 
   constructor(private readonly db: Kysely<Database>) {
     this.users = new Users(db);
+    this.#generationQuery = db.selectFrom("users").select("generation").where("id", "=", "").compile();
   }
 
   reads(userId: string): UserReads {
@@ -90,9 +96,10 @@ class KyselyStore implements Store {
   }
 
   async generation(userId: string): Promise<number> {
-    const row = await this.db.selectFrom("users").select("generation").where("id", "=", userId).executeTakeFirst();
-    if (row === undefined) throw new Error(`no user with id ${userId}`);
-    return row.generation;
+    const query: CompiledQuery<{ generation: number }> = { ...this.#generationQuery, parameters: [userId] };
+    const { rows } = await this.db.executeQuery(query);
+    if (rows[0] === undefined) throw new Error(`no user with id ${userId}`);
+    return rows[0].generation;
   }
 
   close(): Promise<void> {
@@ -413,6 +420,7 @@ class Tx extends Reads implements UserTx {
         user_id: this.userId,
         group_id: activity.groupId,
         group_name: activity.groupName,
+        group_arn: activity.groupArn,
         description: activity.description,
         cause: activity.cause,
         start_time: activity.startTime.getTime(),
@@ -720,6 +728,7 @@ function toActivity(row: ActivityRow): Activity {
     id: row.id,
     groupId: row.group_id,
     groupName: row.group_name,
+    groupArn: row.group_arn,
     description: row.description,
     cause: row.cause,
     startTime: new Date(row.start_time),

@@ -21,6 +21,7 @@ import {
 import type { Store } from "./store.js";
 import type { Database } from "./schema.js";
 import { createKyselyStore } from "./kysely-store.js";
+import { withStatementCache } from "./statement-cache.js";
 import { migrateToLatest } from "./migrations/index.js";
 import { errorText } from "./db-errors.js";
 
@@ -64,7 +65,7 @@ async function openSqlite(path: string): Promise<Store> {
   database.pragma("foreign_keys = ON");
   database.pragma("busy_timeout = 5000");
   database.pragma("synchronous = NORMAL");
-  const db = new Kysely<Database>({ dialect: new PhantomSqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: new PhantomSqliteDialect({ database: withStatementCache(database) }) });
   return migrated(db);
 }
 

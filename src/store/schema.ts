@@ -92,6 +92,7 @@ export interface ActivitiesTable {
   user_id: string;
   group_id: string;
   group_name: string;
+  group_arn: string;
   description: string;
   cause: string;
   start_time: number;

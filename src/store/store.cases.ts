@@ -726,6 +726,7 @@ function activity(id: string, g: Group, startMs: number, overrides: Partial<Acti
     id,
     groupId: g.id,
     groupName: g.name,
+    groupArn: g.arn,
     description: `Launching a new EC2 instance: ${id}`,
     cause: "At 2026-01-01T00:00:00Z a user request changed the desired capacity.",
     startTime: new Date(startMs),

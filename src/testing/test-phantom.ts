@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { parseConfig, type PhantomConfig } from "../config/config.js";
 import { startPhantom, type RunningPhantom } from "../app/start-phantom.js";
-import { createLogger } from "../observability/logger.js";
+import { createLogger, type Logger } from "../observability/logger.js";
 import { addUser } from "../users/user-accounts.js";
 
 /** Keys of a test user. */
@@ -32,14 +32,14 @@ export const TEST_SITES = {
 /** Starts Phantom; `document` overrides parts of the YAML configuration. */
 export async function startTestPhantom(
   document: Record<string, unknown> = {},
-  options: { schema?: string; clock?: () => Date } = {},
+  options: { schema?: string; clock?: () => Date; logger?: Logger } = {},
 ): Promise<TestPhantom> {
   const config = parseConfig(
     { listen: "127.0.0.1:0", db: "sqlite::memory:", sites: TEST_SITES, master_key_file: "/nonexistent/unused", ...document },
     "test configuration",
   );
   const phantom = await startPhantom(config, {
-    logger: createLogger(process.env.PHANTOM_TEST_LOG_LEVEL ?? "silent"),
+    logger: options.logger ?? createLogger(process.env.PHANTOM_TEST_LOG_LEVEL ?? "silent"),
     masterKey: randomBytes(32).toString("hex"),
     ...(options.schema !== undefined ? { schema: options.schema } : {}),
     ...(options.clock !== undefined ? { clock: options.clock } : {}),

@@ -17,7 +17,7 @@ export const DescribeScalingActivities: Action = {
     const page = requestedPage("DescribeScalingActivities", query, input, ACTIVITY_PAGE);
     const result = await ctx.store.reads(ctx.user.id).listActivities(query, page);
     return {
-      Activities: result.items.map((a) => renderActivity(a)),
+      Activities: result.items.map(renderActivity),
       NextToken: nextToken("DescribeScalingActivities", query, result.next),
     };
   },

@@ -39,6 +39,9 @@ export const TerminateInstanceInAutoScalingGroup: Action = {
     const { activity, groupId } = await ctx.store.write(ctx.user.id, async (tx) => {
       const instance = await tx.getInstance(id);
       if (instance === null) throw instanceNotFound(id);
+      if (instance.lifecycleState === "Terminating" || instance.lifecycleState === "Terminated") {
+        throw new ValidationError(`Instance ${id} is already ${instance.lifecycleState.toLowerCase()}.`);
+      }
       const group = await tx.getGroupForUpdate(instance.groupName);
       if (group === null) throw instanceNotFound(id);
       const before = group.desiredCapacity;
@@ -57,6 +60,7 @@ export const TerminateInstanceInAutoScalingGroup: Action = {
         id: randomUUID(),
         groupId: group.id,
         groupName: group.name,
+        groupArn: group.arn,
         description: `Terminating EC2 instance: ${id}`,
         cause:
           `At ${ctx.now.toISOString()} instance ${id} was taken out of service in response to a user request` +

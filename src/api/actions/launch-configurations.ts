@@ -36,8 +36,10 @@ export const CreateLaunchConfiguration: Action = {
     };
     const limit = ctx.settings.limits.launchConfigurations;
     await ctx.store.write(ctx.user.id, async (tx) => {
-      if ((await tx.countLaunchConfigurations()) >= limit) {
-        throw new LimitExceededError(`Max number of launch configurations reached: you have ${limit}, the limit is ${limit}.`);
+      // As for groups: a name that is taken is AlreadyExists (from the insert), even at the limit.
+      const count = await tx.countLaunchConfigurations();
+      if (count >= limit && (await tx.listLaunchConfigurations([lc.name], { limit: 1 })).items.length === 0) {
+        throw new LimitExceededError(`Max number of launch configurations reached: you have ${count}, the limit is ${limit}.`);
       }
       await tx.insertLaunchConfiguration(lc);
     });
@@ -49,8 +51,12 @@ export const DeleteLaunchConfiguration: Action = {
   readOnly: false,
   async handle(input, ctx) {
     const name = storedLaunchConfigurationName(input.LaunchConfigurationName as string, ctx.settings.catalog);
-    const deleted = await ctx.store.write(ctx.user.id, (tx) => tx.deleteLaunchConfiguration(name));
-    if (!deleted) throw new ValidationError(`Launch configuration name not found - Launch configuration ${name} not found`);
+    await ctx.store.write(ctx.user.id, async (tx) => {
+      // Thrown inside the transaction, so a refused request commits nothing.
+      if (!(await tx.deleteLaunchConfiguration(name))) {
+        throw new ValidationError(`Launch configuration name not found - Launch configuration ${name} not found`);
+      }
+    });
     return undefined;
   },
 };

@@ -148,6 +148,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     // No foreign key to groups: activities outlive their group.
     .addColumn("group_id", "text", (c) => c.notNull())
     .addColumn("group_name", "text", (c) => c.notNull())
+    .addColumn("group_arn", "text", (c) => c.notNull())
     .addColumn("description", "text", (c) => c.notNull())
     .addColumn("cause", "text", (c) => c.notNull())
     .addColumn("start_time", "bigint", (c) => c.notNull())
