@@ -3,7 +3,7 @@
  * for the API benchmark.
  */
 import { randomUUID } from "node:crypto";
-import type { Group, Instance } from "../src/core/types.js";
+import type { Group, ManagedInstance } from "../src/core/types.js";
 import type { Store } from "../src/store/store.js";
 
 /** Seeds `groups` Phantom groups of `instancesPerGroup` VMs each over the sites given. */
@@ -13,6 +13,7 @@ export async function seedGroups(
   options: { groups: number; instancesPerGroup: number; sites: readonly string[] },
 ): Promise<void> {
   const now = new Date();
+  const instances: ManagedInstance[] = [];
   await store.write(userId, async (tx) => {
     for (const site of options.sites) {
       await tx.insertLaunchConfiguration({
@@ -54,20 +55,32 @@ export async function seedGroups(
       };
       await tx.insertGroup(group);
       for (let i = 0; i < options.instancesPerGroup; i++) {
-        const instance: Instance = {
+        const site = options.sites[i < 8 ? 0 : options.sites.length - 1]!;
+        instances.push({
           id: `i-${(g * 1000 + i).toString(16).padStart(17, "0")}`,
+          userId,
           groupId: id,
           groupName: name,
-          site: options.sites[i < 8 ? 0 : options.sites.length - 1]!,
-          launchConfigurationName: `web@${options.sites[i < 8 ? 0 : options.sites.length - 1]!}`,
+          site,
+          launchConfigurationName: `web@${site}`,
           instanceType: "m1.small",
           lifecycleState: "InService",
           healthStatus: "Healthy",
           protectedFromScaleIn: false,
           launchedAt: now,
-        };
-        await tx.putInstance(instance);
+          launchToken: `seed-${id}`,
+          cloudState: "running",
+          lastSeenAt: now,
+          missingSince: null,
+          inServiceAt: now,
+          healthReason: null,
+          terminationReason: null,
+          terminateRequestedAt: null,
+          version: 0,
+        });
       }
     }
   });
+  // VMs are the controller's to record, as new ones (version 0).
+  await store.controller.apply({ putInstances: instances });
 }

@@ -38,7 +38,7 @@ function send(
 }
 
 /** The client broke off its request (closed the connection, broke the chunked framing). */
-class ClientGone extends Error {
+export class ClientGone extends Error {
   override readonly name = "ClientGone";
 }
 
@@ -46,7 +46,7 @@ class ClientGone extends Error {
  * Reads the whole body, or resolves null once it exceeds the limit. Rejects with
  * {@link ClientGone} when the request stream fails: that is always the client's doing.
  */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers["content-length"] ?? 0);
     if (declared > limit) {

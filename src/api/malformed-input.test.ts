@@ -20,6 +20,7 @@ import Database from "better-sqlite3";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { pino } from "pino";
 import type { Logger } from "../observability/logger.js";
+import { seedInstances } from "../testing/sdk-client.js";
 import { formEncode, signV4, type SigningKeys, type SigningOptions } from "../testing/sign-v4.js";
 import { startTestPhantom, type TestPhantom, type TestUser } from "../testing/test-phantom.js";
 
@@ -244,26 +245,7 @@ async function seed(phantom: TestPhantom): Promise<void> {
     const reply = await call(phantom, user, params);
     assert.equal(reply.status, 200, `seeding ${params[1]?.[1] ?? ""} for ${user.name}: ${reply.body}`);
   }
-  for (const user of [alice, bob]) {
-    const record = await phantom.store.users.findUserByName(user.name);
-    assert.ok(record);
-    await phantom.store.write(record.id, async (tx) => {
-      const group = await tx.getGroup("g1");
-      assert.ok(group);
-      await tx.putInstance({
-        id: INSTANCE_ID,
-        groupId: group.id,
-        groupName: "g1",
-        site: "hotel",
-        launchConfigurationName: "web@hotel",
-        instanceType: "m1.small",
-        lifecycleState: "InService",
-        healthStatus: "Healthy",
-        protectedFromScaleIn: false,
-        launchedAt: new Date("2026-01-01T00:00:00Z"),
-      });
-    });
-  }
+  for (const user of [alice, bob]) await seedInstances(phantom, user, [{ id: INSTANCE_ID, groupName: "g1", site: "hotel" }]);
 }
 
 /** A signed form POST; `Version` is added when `params` has none. */

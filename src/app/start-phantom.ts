@@ -4,16 +4,23 @@
  */
 import type { Server } from "node:http";
 import type { PhantomConfig } from "../config/config.js";
-import { createApiServer, listen } from "../api/http-server.js";
+import { createApiServer, listen, type TextRoutes } from "../api/http-server.js";
+import { PhantomMetrics } from "../observability/metrics.js";
 import { QueryEndpoint } from "../api/query-endpoint.js";
 import { UserDirectory } from "../api/user-directory.js";
 import { ResponseCache } from "../api/response-cache.js";
 import type { ApiSettings } from "../api/actions/action.js";
 import type { Logger } from "../observability/logger.js";
-import { loadMasterKey } from "../secrets/master-key.js";
-import { SecretBox } from "../secrets/secret-box.js";
-import { openStore } from "../store/open-store.js";
+import type { SecretBox } from "../secrets/secret-box.js";
+import { openState } from "./open-state.js";
 import type { Store } from "../store/store.js";
+import { hostname } from "node:os";
+import { randomUUID } from "node:crypto";
+import { createDriver } from "../clouds/create-driver.js";
+import { CloudAccess } from "../controller/cloud-access.js";
+import { systemClock, type Clock } from "../controller/clock.js";
+import { ControllerLoop } from "../controller/controller-loop.js";
+import { Reconciler } from "../controller/reconciler.js";
 
 /** A running Phantom. */
 export interface RunningPhantom {
@@ -36,6 +43,10 @@ export interface StartOptions {
   readonly schema?: string;
   /** Cache answers of read-only actions (default true; the benchmark measures both). */
   readonly responseCache?: boolean;
+  /** Run the controller (default true; API-only tests turn it off). */
+  readonly controller?: boolean;
+  /** Seeds the simulated clouds' randomness (default: Math.random). */
+  readonly random?: () => number;
 }
 
 /** The Phantom settings the API reads, from the configuration. */
@@ -47,16 +58,6 @@ export function apiSettings(config: PhantomConfig): ApiSettings {
   };
 }
 
-/** The store and the secret box of a configuration: what the server and the admin commands share. */
-export async function openState(
-  config: PhantomConfig,
-  options: { masterKey?: string | undefined; schema?: string },
-): Promise<{ store: Store; box: SecretBox }> {
-  const box = new SecretBox(loadMasterKey(options.masterKey, config.masterKeyFile));
-  const store = await openStore(config.db, options.schema !== undefined ? { schema: options.schema } : undefined);
-  return { store, box };
-}
-
 function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => resolve());
@@ -64,20 +65,66 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
-/** Opens the store and serves the API on the configured address. */
+/** The controller of a configuration (drivers for its sites, the reconciler, its loop), and its metrics. */
+function startController(
+  config: PhantomConfig,
+  store: Store,
+  box: SecretBox,
+  clock: Clock,
+  options: StartOptions,
+): { loop: ControllerLoop; metrics: PhantomMetrics; stop(): Promise<void> } {
+  const drivers = new Map(
+    config.sites.map((site) => [site.name, createDriver(site, { clock: () => clock.now(), random: options.random ?? Math.random })]),
+  );
+  // The metrics read the loop and the reconciler, which count their calls in the metrics.
+  const parts: { loop?: ControllerLoop; reconciler?: Reconciler } = {};
+  const metrics = new PhantomMetrics({
+    vmCounts: () => (parts.loop?.leader && parts.reconciler ? parts.reconciler.vmCounts() : []),
+    leader: () => parts.loop?.leader ?? false,
+  });
+  const clouds = new CloudAccess(config.sites, drivers, store, box, (site, call, outcome, vms) =>
+    metrics.cloudCall(site, call, outcome, vms),
+  );
+  const reconciler = new Reconciler({ store, clouds, clock, settings: config.controller, logger: options.logger });
+  const loop = new ControllerLoop(reconciler, store.controller, {
+    holder: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    intervalMs: config.controller.intervalMs,
+    clock,
+    logger: options.logger,
+    onPass: (_report, durationMs) => metrics.pass(durationMs),
+  });
+  Object.assign(parts, { loop, reconciler });
+  loop.start();
+  return {
+    loop,
+    metrics,
+    async stop() {
+      await loop.stop();
+      for (const driver of drivers.values()) driver.close();
+    },
+  };
+}
+
+/** Opens the store, starts the controller and serves the API on the configured address. */
 export async function startPhantom(config: PhantomConfig, options: StartOptions): Promise<RunningPhantom> {
   const { store, box } = await openState(config, options);
+  const clock: Clock = options.clock ? { now: options.clock } : systemClock;
+  const started = options.controller === false ? null : startController(config, store, box, clock, options);
   try {
     const endpoint = new QueryEndpoint({
       store,
       users: new UserDirectory(store, box),
       settings: apiSettings(config),
-      clock: options.clock ?? (() => new Date()),
-      groupChanged: () => {},
+      clock: () => clock.now(),
+      groupChanged: () => started?.loop.poke(),
       logger: options.logger,
       responseCache: options.responseCache === false ? null : new ResponseCache(),
     });
-    const server = createApiServer(endpoint, { "/healthz": async () => ({ contentType: "text/plain", body: "ok\n" }) }, options.logger);
+    const routes: TextRoutes = {
+      "/healthz": async () => ({ contentType: "text/plain", body: "ok\n" }),
+      ...(started ? { "/metrics": () => started.metrics.text() } : {}),
+    };
+    const server = createApiServer(endpoint, routes, options.logger);
     const address = await listen(server, config.listen.host, config.listen.port);
     const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
     return {
@@ -86,10 +133,12 @@ export async function startPhantom(config: PhantomConfig, options: StartOptions)
       box,
       async close() {
         await closeServer(server);
+        await started?.stop();
         await store.close();
       },
     };
   } catch (e) {
+    await started?.stop();
     await store.close();
     throw e;
   }

@@ -7,6 +7,7 @@ import { Command } from "commander";
 import { registerServe } from "./serve-command.js";
 import { registerUser } from "./user-command.js";
 import { registerCredentials } from "./credentials-command.js";
+import { registerSimcloud } from "./simcloud-command.js";
 
 const program = new Command("phantom")
   .description("Multi-cloud autoscaling behind the AWS Auto Scaling API")
@@ -16,6 +17,7 @@ const program = new Command("phantom")
 registerServe(program);
 registerUser(program);
 registerCredentials(program);
+registerSimcloud(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`phantom: ${e instanceof Error ? e.message.split("\n").join("; ") : String(e)}\n`);

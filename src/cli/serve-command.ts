@@ -1,7 +1,6 @@
 /** `phantom serve`: run the API until SIGINT or SIGTERM. */
 import type { Command } from "commander";
 import { createLogger } from "../observability/logger.js";
-import { startPhantom } from "../app/start-phantom.js";
 import { demoBanner, ensureDemoUser } from "../app/demo.js";
 import { configFrom, withStateOptions, type StateOptions } from "./shared-options.js";
 
@@ -12,6 +11,9 @@ export function registerServe(program: Command): void {
     .action(async (options: StateOptions & { listen?: string }) => {
       const { config, demo } = configFrom(options);
       const logger = createLogger();
+      // Loaded here, not at the top: the other commands need none of the server, the
+      // controller or the cloud SDKs, and start much faster without them.
+      const { startPhantom } = await import("../app/start-phantom.js");
       const phantom = await startPhantom(config, { logger, masterKey: process.env.PHANTOM_MASTER_KEY });
       logger.info({ url: phantom.url, db: config.db.replace(/\/\/[^@/]*@/, "//…@"), sites: config.sites.map((s) => s.name) }, "serving");
       if (demo) process.stdout.write(demoBanner(config, phantom.url, await ensureDemoUser(phantom.store, phantom.box)));

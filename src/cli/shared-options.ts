@@ -1,7 +1,7 @@
 /** The options every command that opens Phantom's state accepts, and how they load. */
 import type { Command } from "commander";
 import { loadConfig, type LoadedConfig } from "../config/load-config.js";
-import { openState } from "../app/start-phantom.js";
+import { openState } from "../app/open-state.js";
 
 /** `--config` and `--db`, as parsed by commander. */
 export interface StateOptions {

@@ -8,9 +8,17 @@ import { z } from "zod";
 export interface SimulatedSiteConfig {
   readonly name: string;
   readonly driver: "simulated";
-  /** Most VMs running at once; launches beyond it fail with InsufficientInstanceCapacity. */
+  /** Most VMs not terminated at once; launches beyond it fail with InsufficientInstanceCapacity. */
   readonly capacity: number;
   readonly bootSeconds: number;
+  /** Fraction (0..1) of launched VMs that never boot: `pending`, then `terminated`. */
+  readonly launchFailureRate: number;
+  /** Fraction (0..1) of cloud API calls that fail with a transient error. */
+  readonly apiErrorRate: number;
+  /** Milliseconds each cloud API call takes. */
+  readonly apiLatencyMs: number;
+  /** Chance per running VM per hour of dying behind Phantom's back. */
+  readonly deathRatePerHour: number;
 }
 
 /** An EC2-compatible cloud reached over its Query API. */
@@ -37,6 +45,15 @@ export interface PhantomConfig {
   /** In configuration order: the order `phantom` lists them in messages. */
   readonly sites: readonly SiteConfig[];
   readonly limits: { readonly launchConfigurations: number; readonly groups: number };
+  /** The reconcile loop's timing, in milliseconds. */
+  readonly controller: {
+    readonly intervalMs: number;
+    readonly bootTimeoutMs: number;
+    readonly missingGraceMs: number;
+    readonly backoffInitialMs: number;
+    readonly backoffMaxMs: number;
+    readonly orphanGraceMs: number;
+  };
 }
 
 /** A configuration that cannot be used; the message names the file and the key. */
@@ -60,6 +77,11 @@ const simulatedSchema = z
     driver: z.literal("simulated"),
     capacity: z.number().int().min(0).default(100),
     boot_seconds: z.number().min(0).default(2),
+    // Fault knobs, all off by default: they let the demo and tests show overflow and replacement.
+    launch_failure_rate: z.number().min(0).max(1).default(0),
+    api_error_rate: z.number().min(0).max(1).default(0),
+    api_latency_ms: z.number().min(0).max(60_000).default(0),
+    death_rate: z.number().min(0).default(0), // per running VM per hour
   })
   .strict();
 
@@ -79,6 +101,24 @@ const fileSchema = z
     master_key_file: z.string().min(1).default("data/master.key"),
     default_site: z.string().optional(),
     sites: z.record(z.string(), z.discriminatedUnion("driver", [simulatedSchema, ec2Schema])),
+    controller: z
+      .object({
+        interval_seconds: z.number().positive().max(3600).default(5),
+        boot_timeout_seconds: z.number().positive().default(600),
+        missing_grace_seconds: z.number().min(0).default(60),
+        backoff_initial_seconds: z.number().positive().default(30),
+        backoff_max_seconds: z.number().positive().default(600),
+        orphan_grace_seconds: z.number().min(0).default(120),
+      })
+      .strict()
+      .default({
+        interval_seconds: 5,
+        boot_timeout_seconds: 600,
+        missing_grace_seconds: 60,
+        backoff_initial_seconds: 30,
+        backoff_max_seconds: 600,
+        orphan_grace_seconds: 120,
+      }),
     limits: z
       .object({
         launch_configurations: z.number().int().min(0).default(200),
@@ -121,10 +161,22 @@ export function parseConfig(document: unknown, source: string): PhantomConfig {
       );
     }
     return s.driver === "simulated"
-      ? { name, driver: "simulated", capacity: s.capacity, bootSeconds: s.boot_seconds }
+      ? {
+          name,
+          driver: "simulated",
+          capacity: s.capacity,
+          bootSeconds: s.boot_seconds,
+          launchFailureRate: s.launch_failure_rate,
+          apiErrorRate: s.api_error_rate,
+          apiLatencyMs: s.api_latency_ms,
+          deathRatePerHour: s.death_rate,
+        }
       : { name, driver: "ec2", endpoint: s.endpoint, region: s.region };
   });
   if (sites.length === 0) throw new ConfigError(`${source}: sites: configure at least one site`);
+  if (raw.controller.backoff_max_seconds < raw.controller.backoff_initial_seconds) {
+    throw new ConfigError(`${source}: controller.backoff_max_seconds must be at least controller.backoff_initial_seconds`);
+  }
   const defaultSite = raw.default_site ?? null;
   if (defaultSite !== null && !sites.some((s) => s.name === defaultSite)) {
     throw new ConfigError(
@@ -139,5 +191,13 @@ export function parseConfig(document: unknown, source: string): PhantomConfig {
     defaultSite,
     sites,
     limits: { launchConfigurations: raw.limits.launch_configurations, groups: raw.limits.groups },
+    controller: {
+      intervalMs: raw.controller.interval_seconds * 1000,
+      bootTimeoutMs: raw.controller.boot_timeout_seconds * 1000,
+      missingGraceMs: raw.controller.missing_grace_seconds * 1000,
+      backoffInitialMs: raw.controller.backoff_initial_seconds * 1000,
+      backoffMaxMs: raw.controller.backoff_max_seconds * 1000,
+      orphanGraceMs: raw.controller.orphan_grace_seconds * 1000,
+    },
   };
 }

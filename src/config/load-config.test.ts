@@ -25,7 +25,18 @@ describe("loadConfig", () => {
     assert.deepEqual(config.listen, { host: "127.0.0.1", port: 8445 });
     assert.equal(config.db, "sqlite:data/phantom.db");
     assert.equal(config.defaultSite, "hotel");
-    assert.ok(config.sites.every((s) => s.driver === "simulated" && s.capacity === 100 && s.bootSeconds === 2));
+    for (const site of config.sites) {
+      assert.deepEqual(site, {
+        name: site.name,
+        driver: "simulated",
+        capacity: 100,
+        bootSeconds: 2,
+        launchFailureRate: 0,
+        apiErrorRate: 0,
+        apiLatencyMs: 0,
+        deathRatePerHour: 0,
+      });
+    }
   });
 
   it("reads the documented example, keeping site order", () => {
@@ -34,13 +45,38 @@ db: postgres://u@localhost:5432/p
 default_site: hotel
 sites:
   hotel:  { driver: simulated, capacity: 8, boot_seconds: 2 }
+  flaky:
+    driver: simulated
+    launch_failure_rate: 0.1
+    api_error_rate: 0.05
+    api_latency_ms: 150
+    death_rate: 0.01
   ec2:    { driver: ec2, endpoint: https://ec2.us-east-1.amazonaws.com, region: us-east-1 }
 `);
     const { config, demo } = loadConfig({ configFile: path, env: {} });
     assert.equal(demo, false);
     assert.deepEqual(config.listen, { host: "0.0.0.0", port: 9000 });
     assert.deepEqual(config.sites, [
-      { name: "hotel", driver: "simulated", capacity: 8, bootSeconds: 2 },
+      {
+        name: "hotel",
+        driver: "simulated",
+        capacity: 8,
+        bootSeconds: 2,
+        launchFailureRate: 0,
+        apiErrorRate: 0,
+        apiLatencyMs: 0,
+        deathRatePerHour: 0,
+      },
+      {
+        name: "flaky",
+        driver: "simulated",
+        capacity: 100,
+        bootSeconds: 2,
+        launchFailureRate: 0.1,
+        apiErrorRate: 0.05,
+        apiLatencyMs: 150,
+        deathRatePerHour: 0.01,
+      },
       { name: "ec2", driver: "ec2", endpoint: "https://ec2.us-east-1.amazonaws.com", region: "us-east-1" },
     ]);
     assert.deepEqual(config.limits, { launchConfigurations: 200, groups: 500 });
@@ -59,6 +95,12 @@ sites:
     ["an unknown driver", "sites: { a: { driver: azure } }\n", /sites\.a\.driver: Invalid discriminator value/],
     ["an unknown site key", "sites: { a: { driver: simulated, capcity: 3 } }\n", /sites\.a: Unrecognized key: "capcity"/],
     ["a negative capacity", "sites: { a: { driver: simulated, capacity: -1 } }\n", /sites\.a\.capacity: Too small/],
+    ["a launch failure rate above 1", "sites: { a: { driver: simulated, launch_failure_rate: 1.5 } }\n", /sites\.a\.launch_failure_rate: Too big/],
+    ["a negative API error rate", "sites: { a: { driver: simulated, api_error_rate: -0.1 } }\n", /sites\.a\.api_error_rate: Too small/],
+    ["an API error rate above 1", "sites: { a: { driver: simulated, api_error_rate: 2 } }\n", /sites\.a\.api_error_rate: Too big/],
+    ["a negative API latency", "sites: { a: { driver: simulated, api_latency_ms: -5 } }\n", /sites\.a\.api_latency_ms: Too small/],
+    ["a negative death rate", "sites: { a: { driver: simulated, death_rate: -1 } }\n", /sites\.a\.death_rate: Too small/],
+    ["a fault knob on an ec2 site", "sites: { a: { driver: ec2, endpoint: 'https://x', death_rate: 1 } }\n", /sites\.a: Unrecognized key: "death_rate"/],
     ["a bad endpoint", "sites: { a: { driver: ec2, endpoint: ftp://x } }\n", /sites\.a\.endpoint/],
     ["no sites", "sites: {}\n", /configure at least one site/],
     ["a site name with a colon", "sites: { 'a:b': { driver: simulated } }\n", /sites\.a:b: a site name is/],
@@ -70,6 +112,19 @@ sites:
   for (const [name, text, pattern] of bad) {
     it(`rejects ${name}`, () => fails({ configFile: write(text), env: {} }, pattern));
   }
+  it("reads the controller's timing, in seconds, with the documented defaults", () => {
+    const path = write("controller: { interval_seconds: 2, orphan_grace_seconds: 0 }\nsites: { a: { driver: simulated } }\n");
+    assert.deepEqual(loadConfig({ configFile: path, env: {} }).config.controller, {
+      intervalMs: 2000,
+      bootTimeoutMs: 600_000,
+      missingGraceMs: 60_000,
+      backoffInitialMs: 30_000,
+      backoffMaxMs: 600_000,
+      orphanGraceMs: 0,
+    });
+    fails({ configFile: write("controller: { backoff_initial_seconds: 60, backoff_max_seconds: 30 }\nsites: { a: { driver: simulated } }\n"), env: {} }, /backoff_max_seconds must be at least/);
+    fails({ configFile: write("controller: { interval: 3 }\nsites: { a: { driver: simulated } }\n"), env: {} }, /controller: Unrecognized key: "interval"/);
+  });
   it("names a missing file", () => fails({ configFile: join(dir, "absent.yaml"), env: {} }, /cannot read config file .*absent\.yaml: ENOENT/));
   it("rejects a malformed --listen", () => fails({ listen: "8445", env: {} }, /--listen: expected HOST:PORT/));
   it("names PHANTOM_LISTEN when the environment is wrong", () => fails({ env: { PHANTOM_LISTEN: "x" } }, /^PHANTOM_LISTEN: expected HOST:PORT/));

@@ -13,6 +13,8 @@ export const TAG_DEFINITION = "PHANTOM_DEFINITION";
 export const TAG_CLOUDS = "clouds";
 /** How many VMs to keep; the group's desired capacity. */
 export const TAG_N_PRESERVE = "n_preserve";
+/** `false` stops VMs from moving back to a preferred site that has room again. */
+export const TAG_REBALANCE = "rebalance";
 
 /** The definitions Phantom implements. */
 export const DEFINITIONS: readonly GroupDefinition[] = ["error_overflow_n_preserving"];
@@ -82,6 +84,10 @@ export function placementFromTags(
   catalog: SiteCatalog,
 ): Placement | null {
   const get = (key: string) => tags.find((t) => t.key === key)?.value;
+  const rebalance = get(TAG_REBALANCE);
+  if (rebalance !== undefined && rebalance !== "true" && rebalance !== "false") {
+    throw new ValidationError(`The tag rebalance='${rebalance}' must be true or false.`);
+  }
   const definition = get(TAG_DEFINITION);
   if (definition === undefined) {
     for (const key of [TAG_CLOUDS, TAG_N_PRESERVE]) {

@@ -137,3 +137,63 @@ export interface Activity {
   readonly progress: number;
   readonly details: string;
 }
+
+/** A VM's state as its cloud reports it, in EC2's words. */
+export type CloudVmState = "pending" | "running" | "stopping" | "stopped" | "shutting-down" | "terminated";
+
+/**
+ * A VM as the controller tracks it: the API's view plus what the controller learned from the
+ * cloud and decided. `version` grows with every write of the row (optimistic concurrency
+ * between the API, which marks VMs unhealthy or for termination, and the controller).
+ */
+export interface ManagedInstance extends Instance {
+  readonly userId: string;
+  /** The idempotency token of the launch that made it. */
+  readonly launchToken: string;
+  /** The last state its cloud reported; null until it was first listed. */
+  readonly cloudState: CloudVmState | null;
+  /** When the cloud last listed it. */
+  readonly lastSeenAt: Date | null;
+  /** Since when the cloud has not listed it; null while listed. */
+  readonly missingSince: Date | null;
+  readonly inServiceAt: Date | null;
+  /** Why it is `Unhealthy`; null while healthy. */
+  readonly healthReason: string | null;
+  /** Why it is `Terminating`; null otherwise. */
+  readonly terminationReason: string | null;
+  /** When Phantom last asked its cloud to terminate it. */
+  readonly terminateRequestedAt: Date | null;
+  readonly version: number;
+}
+
+/** A group with its owner, as the controller sees it. */
+export interface OwnedGroup extends Group {
+  readonly userId: string;
+  /** Grows with every write of the group's row. */
+  readonly version: number;
+}
+
+/**
+ * A launch that was decided and recorded before its cloud call: after a crash it is driven
+ * again with the same token, so the cloud returns the same VMs instead of launching more.
+ */
+export interface LaunchIntent {
+  readonly token: string;
+  readonly userId: string;
+  readonly groupId: string;
+  readonly site: string;
+  readonly count: number;
+  readonly createdAt: Date;
+  /** Why the VMs are launched, for their activities. */
+  readonly cause: string;
+}
+
+/** A (user, site) that failed recently and gets no new VMs until `until`. */
+export interface SiteBackoff {
+  readonly userId: string;
+  readonly site: string;
+  /** Consecutive failures; the next wait doubles with each. */
+  readonly failures: number;
+  readonly until: Date;
+  readonly lastError: string;
+}

@@ -10,20 +10,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { sql, type CompiledQuery, type Kysely, type SelectQueryBuilder, type Transaction } from "kysely";
-import type {
-  Activity,
-  ActivityStatus,
-  CloudSlot,
-  Group,
-  GroupDefinition,
-  GroupStatus,
-  GroupTag,
-  HealthStatus,
-  Instance,
-  LaunchConfiguration,
-  LaunchSpec,
-  LifecycleState,
-} from "../core/types.js";
+import type { Activity, Group, GroupTag, HealthStatus, Instance, LaunchConfiguration } from "../core/types.js";
 import {
   AlreadyExistsError,
   InvalidNextTokenError,
@@ -43,36 +30,45 @@ import type {
   UserRecord,
   UserTx,
 } from "./store.js";
-import type {
-  ActivityRow,
-  CloudCredentialsRow,
-  Database,
-  GroupRow,
-  GroupsTable,
-  InstanceRow,
-  LaunchConfigurationRow,
-  UserRow,
-} from "./schema.js";
+import type { ControllerStore } from "./controller-store.js";
+import type { Database, GroupRow } from "./schema.js";
 import { constraintText, violationOf } from "./db-errors.js";
+import { KyselyControllerStore } from "./kysely-controller-store.js";
+import {
+  INSTANCE_VIEW_COLUMNS,
+  activityColumns,
+  groupColumns,
+  toActivity,
+  toCredentials,
+  toGroup,
+  toInstance,
+  toLaunchConfiguration,
+  toUserRecord,
+} from "./rows.js";
 
 /**
  * Creates the store over a migrated database. PostgreSQL's pool must parse int8 (bigint and
  * `count(*)`) as numbers, as `openStore` sets it up: the rows are typed with numbers.
  */
-export function createKyselyStore(db: Kysely<Database>): Store {
-  return new KyselyStore(db);
+export function createKyselyStore(db: Kysely<Database>, options: { changeLogRetention?: number } = {}): Store {
+  return new KyselyStore(db, options.changeLogRetention);
 }
 
 class KyselyStore implements Store {
   readonly users: UserAdmin;
+  readonly controller: ControllerStore;
   /**
    * `generation` runs before every cacheable answer, so it is compiled once; each call only
    * swaps the parameter in (building and compiling a Kysely query costs more than running it).
    */
   readonly #generationQuery: CompiledQuery<{ generation: number }>;
 
-  constructor(private readonly db: Kysely<Database>) {
+  constructor(
+    private readonly db: Kysely<Database>,
+    changeLogRetention: number | undefined,
+  ) {
     this.users = new Users(db);
+    this.controller = new KyselyControllerStore(db, changeLogRetention);
     this.#generationQuery = db.selectFrom("users").select("generation").where("id", "=", "").compile();
   }
 
@@ -244,6 +240,17 @@ class Reads implements UserReads {
     return row.n;
   }
 
+  async pendingLaunches(groupIds: readonly string[]): Promise<number> {
+    if (groupIds.length === 0) return 0;
+    const row = await this.db
+      .selectFrom("launch_intents")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("user_id", "=", this.userId)
+      .where("group_id", "in", groupIds)
+      .executeTakeFirstOrThrow();
+    return row.n;
+  }
+
   async countGroups(): Promise<number> {
     const row = await this.db
       .selectFrom("groups")
@@ -284,7 +291,7 @@ class Reads implements UserReads {
     return this.db
       .selectFrom("instances as i")
       .innerJoin("groups as g", "g.id", "i.group_id")
-      .selectAll("i")
+      .select(INSTANCE_VIEW_COLUMNS.map((c) => `i.${c}` as const))
       .select("g.name as group_name")
       .where("i.user_id", "=", this.userId);
   }
@@ -363,6 +370,7 @@ class Tx extends Reads implements UserTx {
       (e) => groupNameTaken(e, group.name),
     );
     await this.insertDependents(group, launchConfigurationIds);
+    await this.logChange(group.id);
   }
 
   async updateGroup(group: Group): Promise<void> {
@@ -371,7 +379,7 @@ class Tx extends Reads implements UserTx {
       () =>
         this.trx
           .updateTable("groups")
-          .set(groupColumns(group))
+          .set((eb) => ({ ...groupColumns(group), version: eb("version", "+", 1) }))
           .where("id", "=", group.id)
           .where("user_id", "=", this.userId)
           .executeTakeFirst(),
@@ -381,6 +389,7 @@ class Tx extends Reads implements UserTx {
     await this.trx.deleteFrom("group_tags").where("group_id", "=", group.id).execute();
     await this.trx.deleteFrom("group_launch_configurations").where("group_id", "=", group.id).execute();
     await this.insertDependents(group, launchConfigurationIds);
+    await this.logChange(group.id);
   }
 
   async deleteGroup(groupId: string): Promise<void> {
@@ -390,47 +399,51 @@ class Tx extends Reads implements UserTx {
       .where("user_id", "=", this.userId)
       .where("group_id", "=", groupId)
       .execute();
-    // Tags, launch configuration references and instances go by ON DELETE CASCADE.
-    await this.trx.deleteFrom("groups").where("id", "=", groupId).where("user_id", "=", this.userId).execute();
+    // Tags, launch configuration references and instances go by ON DELETE CASCADE; launch
+    // intents do not, so a group with an unfinished launch fails here (callers check first).
+    const result = await this.trx
+      .deleteFrom("groups")
+      .where("id", "=", groupId)
+      .where("user_id", "=", this.userId)
+      .executeTakeFirst();
+    if (result.numDeletedRows > 0n) await this.logChange(groupId);
   }
 
-  async putInstance(instance: Instance): Promise<void> {
-    const columns = {
-      group_id: instance.groupId,
-      site: instance.site,
-      launch_configuration_name: instance.launchConfigurationName,
-      instance_type: instance.instanceType,
-      lifecycle_state: instance.lifecycleState,
-      health_status: instance.healthStatus,
-      protected_from_scale_in: instance.protectedFromScaleIn ? 1 : 0,
-      launched_at: instance.launchedAt.getTime(),
-    };
-    await this.trx
-      .insertInto("instances")
-      .values({ id: instance.id, user_id: this.userId, ...columns })
-      .onConflict((oc) => oc.columns(["user_id", "id"]).doUpdateSet(columns))
-      .execute();
+  async setInstanceHealth(id: string, health: HealthStatus, reason: string | null): Promise<boolean> {
+    return this.changeInstance(id, { health_status: health, health_reason: reason });
+  }
+
+  async markInstanceTerminating(id: string, reason: string): Promise<boolean> {
+    return this.changeInstance(id, { lifecycle_state: "Terminating", termination_reason: reason });
   }
 
   async insertActivity(activity: Activity): Promise<void> {
-    await this.trx
-      .insertInto("activities")
-      .values({
-        id: activity.id,
-        user_id: this.userId,
-        group_id: activity.groupId,
-        group_name: activity.groupName,
-        group_arn: activity.groupArn,
-        description: activity.description,
-        cause: activity.cause,
-        start_time: activity.startTime.getTime(),
-        end_time: activity.endTime?.getTime() ?? null,
-        status_code: activity.statusCode,
-        status_message: activity.statusMessage,
-        progress: activity.progress,
-        details: activity.details,
-      })
-      .execute();
+    await this.trx.insertInto("activities").values(activityColumns(this.userId, activity)).execute();
+  }
+
+  /** Updates columns of the user's instance `id`, bumping its version and logging its group. */
+  private async changeInstance(
+    id: string,
+    columns: { health_status: string; health_reason: string | null } | { lifecycle_state: string; termination_reason: string },
+  ): Promise<boolean> {
+    const row = await this.trx
+      .updateTable("instances")
+      .set((eb) => ({ ...columns, version: eb("version", "+", 1) }))
+      .where("user_id", "=", this.userId)
+      .where("id", "=", id)
+      .returning("group_id")
+      .executeTakeFirst();
+    if (row === undefined) return false;
+    await this.logChange(row.group_id);
+    return true;
+  }
+
+  /**
+   * Appends the group to the change log, from which the controller learns what the API
+   * changed (see `kysely-controller-store.ts` for how it reads the log without missing rows).
+   */
+  private async logChange(groupId: string): Promise<void> {
+    await this.trx.insertInto("group_changes").values({ group_id: groupId, user_id: this.userId }).execute();
   }
 
   /**
@@ -647,116 +660,10 @@ function decodeKey<const P extends readonly KeyPart[]>(after: string, parts: P):
   return key as KeyOf<P>;
 }
 
-function groupColumns(group: Group): Omit<GroupsTable, "id" | "user_id"> {
-  return {
-    name: group.name,
-    arn: group.arn,
-    launch_configuration_name: group.launchConfigurationName,
-    launch_configuration_base: group.launchConfigurationBase,
-    min_size: group.minSize,
-    max_size: group.maxSize,
-    desired_capacity: group.desiredCapacity,
-    default_cooldown: group.defaultCooldown,
-    health_check_type: group.healthCheckType,
-    health_check_grace_period: group.healthCheckGracePeriod,
-    definition: group.definition,
-    clouds: JSON.stringify(group.clouds),
-    status: group.status,
-    created_at: group.createdTime.getTime(),
-    extra: JSON.stringify(group.extra),
-  };
-}
-
 function groupNameTaken(e: unknown, name: string): Error | null {
   return violationOf(e) === "unique" && constraintText(e).includes("name")
     ? new AlreadyExistsError(`AutoScalingGroup by this name already exists - A group with the name ${name} already exists`, {
         cause: e,
       })
     : null;
-}
-
-function toGroup(row: GroupRow, tags: GroupTag[]): Group {
-  return {
-    id: row.id,
-    name: row.name,
-    arn: row.arn,
-    launchConfigurationName: row.launch_configuration_name,
-    launchConfigurationBase: row.launch_configuration_base,
-    minSize: row.min_size,
-    maxSize: row.max_size,
-    desiredCapacity: row.desired_capacity,
-    defaultCooldown: row.default_cooldown,
-    healthCheckType: row.health_check_type,
-    healthCheckGracePeriod: row.health_check_grace_period,
-    definition: row.definition as GroupDefinition | null,
-    clouds: JSON.parse(row.clouds) as CloudSlot[],
-    tags,
-    status: row.status as GroupStatus,
-    createdTime: new Date(row.created_at),
-    extra: JSON.parse(row.extra) as Record<string, unknown>,
-  };
-}
-
-function toLaunchConfiguration(row: LaunchConfigurationRow): LaunchConfiguration {
-  return {
-    name: row.name,
-    baseName: row.base_name,
-    site: row.site,
-    arn: row.arn,
-    createdTime: new Date(row.created_at),
-    spec: JSON.parse(row.spec) as LaunchSpec,
-  };
-}
-
-function toInstance(row: InstanceRow & { group_name: string }): Instance {
-  return {
-    id: row.id,
-    groupId: row.group_id,
-    groupName: row.group_name,
-    site: row.site,
-    launchConfigurationName: row.launch_configuration_name,
-    instanceType: row.instance_type,
-    lifecycleState: row.lifecycle_state as LifecycleState,
-    healthStatus: row.health_status as HealthStatus,
-    protectedFromScaleIn: row.protected_from_scale_in === 1,
-    launchedAt: new Date(row.launched_at),
-  };
-}
-
-function toActivity(row: ActivityRow): Activity {
-  return {
-    id: row.id,
-    groupId: row.group_id,
-    groupName: row.group_name,
-    groupArn: row.group_arn,
-    description: row.description,
-    cause: row.cause,
-    startTime: new Date(row.start_time),
-    endTime: row.end_time === null ? null : new Date(row.end_time),
-    statusCode: row.status_code as ActivityStatus,
-    statusMessage: row.status_message,
-    progress: row.progress,
-    details: row.details,
-  };
-}
-
-function toUserRecord(row: UserRow): UserRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    accessKeyId: row.access_key_id,
-    secretSealed: row.secret_sealed,
-    accountId: row.account_id,
-    createdAt: new Date(row.created_at),
-  };
-}
-
-function toCredentials(row: CloudCredentialsRow): CloudCredentialsRecord {
-  return {
-    userId: row.user_id,
-    site: row.site,
-    accessKeyId: row.access_key_id,
-    secretSealed: row.secret_sealed,
-    keyName: row.key_name,
-  };
 }

@@ -17,6 +17,7 @@ import {
   type DatabaseConnection,
   type Driver,
   type SqliteDialectConfig,
+  type TransactionSettings,
 } from "kysely";
 import type { Store } from "./store.js";
 import type { Database } from "./schema.js";
@@ -32,6 +33,11 @@ export interface OpenStoreOptions {
    * digits and `_`). Tests give each run its own.
    */
   readonly schema?: string;
+  /**
+   * How many change log positions are kept behind the controller's position (default
+   * 10,000); tests lower it to see the log pruned.
+   */
+  readonly changeLogRetention?: number;
 }
 
 /**
@@ -43,12 +49,13 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
   if (options.schema !== undefined && !postgres) {
     throw new Error(`a schema applies only to PostgreSQL, not to "${redacted(url)}"`);
   }
-  if (url.startsWith("sqlite:")) return openSqlite(url.slice("sqlite:".length));
-  if (postgres) return openPostgres(url, options.schema);
+  const storeOptions = options.changeLogRetention === undefined ? {} : { changeLogRetention: options.changeLogRetention };
+  if (url.startsWith("sqlite:")) return openSqlite(url.slice("sqlite:".length), storeOptions);
+  if (postgres) return openPostgres(url, options.schema, storeOptions);
   throw new Error(`unsupported database URL "${redacted(url)}": use sqlite:PATH or postgres://…`);
 }
 
-async function openSqlite(path: string): Promise<Store> {
+async function openSqlite(path: string, storeOptions: StoreOptions): Promise<Store> {
   if (path === "") throw new Error(`database URL "sqlite:" names no file: use sqlite:PATH or sqlite::memory:`);
   const memory = path === ":memory:";
   let database: SQLite.Database;
@@ -66,10 +73,10 @@ async function openSqlite(path: string): Promise<Store> {
   database.pragma("busy_timeout = 5000");
   database.pragma("synchronous = NORMAL");
   const db = new Kysely<Database>({ dialect: new PhantomSqliteDialect({ database: withStatementCache(database) }) });
-  return migrated(db);
+  return migrated(db, storeOptions);
 }
 
-async function openPostgres(url: string, schema: string | undefined): Promise<Store> {
+async function openPostgres(url: string, schema: string | undefined, storeOptions: StoreOptions): Promise<Store> {
   const server = serverOf(url);
   if (schema !== undefined) {
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
@@ -107,17 +114,19 @@ async function openPostgres(url: string, schema: string | undefined): Promise<St
     await pool.end();
     throw new Error(`PostgreSQL at ${server} has no schema on its search_path to create the tables in`);
   }
-  return migrated(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), tablesSchema);
+  return migrated(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), storeOptions, tablesSchema);
 }
 
-async function migrated(db: Kysely<Database>, schema?: string): Promise<Store> {
+type StoreOptions = Parameters<typeof createKyselyStore>[1];
+
+async function migrated(db: Kysely<Database>, storeOptions: StoreOptions, schema?: string): Promise<Store> {
   try {
     await migrateToLatest(db, schema);
   } catch (e) {
     await db.destroy();
     throw e;
   }
-  return createKyselyStore(db);
+  return createKyselyStore(db, storeOptions);
 }
 
 /**
@@ -126,7 +135,9 @@ async function migrated(db: Kysely<Database>, schema?: string): Promise<Store> {
  * - Transactions begin IMMEDIATE, taking the write lock at once and waiting for it up to
  *   `busy_timeout`. A plain (deferred) BEGIN that reads first and writes later fails with
  *   "database is locked" at once when another process writes meanwhile: this is what made two
- *   processes opening one new file fail to migrate it.
+ *   processes opening one new file fail to migrate it. Read-only transactions (the
+ *   controller's snapshot) begin deferred: they never write, and in WAL mode they read one
+ *   snapshot without keeping other processes from writing.
  * - Migrations run in a transaction: SQLite can roll back schema changes, but Kysely's adapter
  *   says it cannot, so a migration that failed halfway would leave tables behind.
  */
@@ -145,8 +156,8 @@ class PhantomSqliteDialect extends SqliteDialect {
 }
 
 class ImmediateSqliteDriver extends SqliteDriver {
-  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw("begin immediate"));
+  override async beginTransaction(connection: DatabaseConnection, settings?: TransactionSettings): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw(settings?.accessMode === "read only" ? "begin" : "begin immediate"));
   }
 }
 

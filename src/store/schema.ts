@@ -37,7 +37,10 @@ export interface LaunchConfigurationsTable {
   spec: string;
 }
 
-/** Auto Scaling groups; `clouds` and `extra` are JSON. */
+/**
+ * Auto Scaling groups; `clouds` and `extra` are JSON. `version` grows with every write of the
+ * row (the controller updates a group only at the version it read).
+ */
 export interface GroupsTable {
   id: string;
   user_id: string;
@@ -56,6 +59,7 @@ export interface GroupsTable {
   status: string;
   created_at: number;
   extra: string;
+  version: Generated<number>;
 }
 
 /** Tags of groups. */
@@ -72,7 +76,10 @@ export interface GroupLaunchConfigurationsTable {
   launch_configuration_id: string;
 }
 
-/** VMs of groups, keyed by (user, cloud instance id). */
+/**
+ * VMs of groups, keyed by (user, cloud instance id), with what the controller tracks of them.
+ * `version` grows with every write of the row.
+ */
 export interface InstancesTable {
   id: string;
   user_id: string;
@@ -84,6 +91,15 @@ export interface InstancesTable {
   health_status: string;
   protected_from_scale_in: number;
   launched_at: number;
+  version: Generated<number>;
+  launch_token: Generated<string>;
+  cloud_state: string | null;
+  last_seen_at: number | null;
+  missing_since: number | null;
+  in_service_at: number | null;
+  health_reason: string | null;
+  termination_reason: string | null;
+  terminate_requested_at: number | null;
 }
 
 /** Scaling activities; they outlive their group (`group_deleted = 1`). */
@@ -104,6 +120,46 @@ export interface ActivitiesTable {
   group_deleted: Generated<number>;
 }
 
+/** Launches recorded before their cloud call; a group with one cannot be deleted. */
+export interface LaunchIntentsTable {
+  token: string;
+  user_id: string;
+  group_id: string;
+  site: string;
+  count: number;
+  created_at: number;
+  cause: string;
+}
+
+/** (user, site) pairs that get no new VMs until `until`. */
+export interface SiteBackoffsTable {
+  user_id: string;
+  site: string;
+  failures: number;
+  until: number;
+  last_error: string;
+}
+
+/** Leases that elect one controller among replicas. */
+export interface ControllerLeasesTable {
+  name: string;
+  holder: string;
+  expires_at: number;
+}
+
+/** Deployment-wide values: the deployment id, the change log's pruning position. */
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
+/** The change log: one row per API write that touched a group or one of its VMs. */
+export interface GroupChangesTable {
+  seq: Generated<number>;
+  group_id: string;
+  user_id: string;
+}
+
 /** Every table of the store. */
 export interface Database {
   users: UsersTable;
@@ -114,6 +170,11 @@ export interface Database {
   group_launch_configurations: GroupLaunchConfigurationsTable;
   instances: InstancesTable;
   activities: ActivitiesTable;
+  launch_intents: LaunchIntentsTable;
+  site_backoffs: SiteBackoffsTable;
+  controller_leases: ControllerLeasesTable;
+  meta: MetaTable;
+  group_changes: GroupChangesTable;
 }
 
 /** A `users` row as selected. */

@@ -10,7 +10,7 @@ import { storeCases } from "./store.cases.js";
 
 storeCases({
   name: "SQLite in memory",
-  fresh: async () => ({ store: await openStore("sqlite::memory:"), reopen: null }),
+  fresh: async (options) => ({ store: await openStore("sqlite::memory:", options), reopen: null }),
 });
 
 const dir = mkdtempSync(join(tmpdir(), "phantom-store-"));
@@ -19,10 +19,10 @@ let databases = 0;
 
 storeCases({
   name: "SQLite file",
-  fresh: async () => {
+  fresh: async (options) => {
     // A directory that does not exist yet: opening creates it.
     const url = `sqlite:${join(dir, `db-${++databases}`, "phantom.db")}`;
-    return { store: await openStore(url), reopen: () => openStore(url) };
+    return { store: await openStore(url, options), reopen: () => openStore(url, options) };
   },
 });
 

@@ -6,14 +6,29 @@
 import { describe, it, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import type { Activity, Group, Instance, LaunchConfiguration } from "../core/types.js";
+import type { Group } from "../core/types.js";
 import {
   AlreadyExistsError,
   InvalidNextTokenError,
   ResourceInUseError,
   ValidationError,
 } from "../core/errors.js";
-import type { Page, PageOf, Store, UserRecord } from "./store.js";
+import type { Page, PageOf, Store } from "./store.js";
+import { controllerStoreCases } from "./controller-store.cases.js";
+import {
+  accessKeyOf,
+  activity,
+  addUser,
+  credentials,
+  group,
+  instance,
+  intent,
+  launchConfiguration,
+  managedInstance,
+  putNew,
+  snapshotGroup,
+  userRecord,
+} from "./store-fixtures.js";
 
 /** A database that the suite runs against. */
 export interface StoreTarget {
@@ -23,14 +38,27 @@ export interface StoreTarget {
   readonly skip?: string | undefined;
   /**
    * Opens a store on a new, empty database. `reopen` opens one more store on that same
-   * database (null where none can be shared, as with `:memory:`).
+   * database (null where none can be shared, as with `:memory:`). `options` go to `openStore`.
    */
-  fresh(): Promise<{ store: Store; reopen: (() => Promise<Store>) | null }>;
+  fresh(options?: FreshOptions): Promise<{ store: Store; reopen: (() => Promise<Store>) | null }>;
+  /**
+   * Whether stores opened by `reopen` may keep write transactions open at the same time in one
+   * process. Not on SQLite: better-sqlite3 waits for a lock synchronously, blocking the very
+   * thread that would release it (several processes are fine).
+   */
+  readonly concurrentWriters?: boolean;
+}
+
+/** Options of the stores a {@link StoreTarget} opens (see `OpenStoreOptions`). */
+export interface FreshOptions {
+  readonly changeLogRetention?: number;
 }
 
 /** Registers the conformance tests for `target`. */
 export function storeCases(target: StoreTarget): void {
   describe(`Store conformance on ${target.name}`, { skip: target.skip ?? false }, () => {
+    controllerStoreCases(target);
+
     /** A fresh store, closed when the test ends. */
     async function open(t: TestContext): Promise<Store> {
       const { store } = await target.fresh();
@@ -260,9 +288,9 @@ export function storeCases(target: StoreTarget): void {
         const g = group("g1", { tags: [{ key: "k", value: "v", propagateAtLaunch: true }] });
         await store.write(userId, async (tx) => {
           await tx.insertGroup(g);
-          await tx.putInstance(instance("i-1", g));
           await tx.insertActivity(activity("a1", g, 1000));
         });
+        await putNew(store, [managedInstance("i-1", g, userId)]);
         await store.write(userId, (tx) => tx.deleteGroup(g.id));
         const reads = store.reads(userId);
         assert.equal(await reads.getGroup("g1"), null);
@@ -370,27 +398,21 @@ export function storeCases(target: StoreTarget): void {
     });
 
     describe("instances", () => {
-      it("puts, replaces, gets and lists instances", async (t) => {
+      it("gets and lists the instances the controller recorded, in the API's view", async (t) => {
         const { store, userId } = await openWithUser(t);
         const ga = group("a");
         const gb = group("B");
         await store.write(userId, async (tx) => {
           await tx.insertGroup(ga);
           await tx.insertGroup(gb);
-          for (const id of ["i-3", "i-1"]) await tx.putInstance(instance(id, ga));
-          for (const id of ["i-2", "i-10"]) await tx.putInstance(instance(id, gb));
         });
+        await putNew(store, [
+          ...["i-3", "i-1"].map((id) => managedInstance(id, ga, userId)),
+          ...["i-2", "i-10"].map((id) => managedInstance(id, gb, userId)),
+        ]);
         const reads = store.reads(userId);
         assert.deepEqual(await reads.getInstance("i-1"), instance("i-1", ga));
         assert.equal(await reads.getInstance("i-404"), null);
-        const replaced: Instance = {
-          ...instance("i-1", ga),
-          lifecycleState: "Terminating",
-          healthStatus: "Unhealthy",
-          protectedFromScaleIn: true,
-        };
-        await store.write(userId, (tx) => tx.putInstance(replaced));
-        assert.deepEqual(await reads.getInstance("i-1"), replaced);
 
         // By group name ("B" sorts before "a"), then id.
         assert.deepEqual(
@@ -405,6 +427,54 @@ export function storeCases(target: StoreTarget): void {
         const some = await reads.listInstances(["i-3", "i-2", "i-9"], { limit: 10 });
         assert.deepEqual(some.items.map((i) => i.id), ["i-2", "i-3"]);
         assert.deepEqual(await reads.listInstances([], { limit: 10 }), { items: [], next: null });
+      });
+
+      it("sets health and marks terminating with a reason, bumping the version; false for unknown ids", async (t) => {
+        const { store, userId } = await openWithUser(t);
+        const g = group("g1");
+        await store.write(userId, (tx) => tx.insertGroup(g));
+        await putNew(store, [managedInstance("i-1", g, userId)]);
+        assert.equal(await store.write(userId, (tx) => tx.setInstanceHealth("i-1", "Unhealthy", "user said so")), true);
+        assert.deepEqual(await store.reads(userId).getInstance("i-1"), { ...instance("i-1", g), healthStatus: "Unhealthy" });
+        assert.equal(await store.write(userId, (tx) => tx.markInstanceTerminating("i-1", "user request")), true);
+        assert.deepEqual(await store.reads(userId).getInstance("i-1"), {
+          ...instance("i-1", g),
+          healthStatus: "Unhealthy",
+          lifecycleState: "Terminating",
+        });
+        const [stored] = (await snapshotGroup(store, g.id)).instances;
+        assert.deepEqual(stored, {
+          ...managedInstance("i-1", g, userId),
+          healthStatus: "Unhealthy",
+          healthReason: "user said so",
+          lifecycleState: "Terminating",
+          terminationReason: "user request",
+          version: 2,
+        });
+        assert.equal(await store.write(userId, (tx) => tx.setInstanceHealth("i-1", "Healthy", null)), true);
+        assert.equal((await snapshotGroup(store, g.id)).instances[0]?.healthReason, null);
+        assert.equal(await store.write(userId, (tx) => tx.setInstanceHealth("i-404", "Healthy", null)), false);
+        assert.equal(await store.write(userId, (tx) => tx.markInstanceTerminating("i-404", "x")), false);
+      });
+
+      it("counts the pending launches of groups", async (t) => {
+        const { store, userId } = await openWithUser(t);
+        const [g1, g2, g3] = [group("g1"), group("g2"), group("g3")];
+        await store.write(userId, async (tx) => {
+          for (const g of [g1, g2, g3]) await tx.insertGroup(g);
+        });
+        await store.controller.apply({
+          insertIntents: [intent("t1", g1, userId), intent("t2", g1, userId), intent("t3", g2, userId)],
+        });
+        const reads = store.reads(userId);
+        assert.equal(await reads.pendingLaunches([g1.id]), 2);
+        assert.equal(await reads.pendingLaunches([g1.id, g2.id, g3.id]), 3);
+        assert.equal(await reads.pendingLaunches([g3.id]), 0);
+        assert.equal(await reads.pendingLaunches([]), 0);
+        assert.equal(await store.reads("user-nobody").pendingLaunches([g1.id]), 0);
+        // A group with an unfinished launch cannot go: its VMs would belong to no group.
+        await assert.rejects(store.write(userId, (tx) => tx.deleteGroup(g2.id)));
+        assert.notEqual(await reads.getGroup("g2"), null);
       });
     });
 
@@ -478,9 +548,9 @@ export function storeCases(target: StoreTarget): void {
         const ga = group("shared", { tags: [{ key: "owner", value: "alice", propagateAtLaunch: true }] });
         await store.write(alice, async (tx) => {
           await tx.insertGroup(ga);
-          await tx.putInstance(instance("i-1", ga));
           await tx.insertActivity(activity("act-alice", ga, 1000));
         });
+        await putNew(store, [managedInstance("i-1", ga, alice)]);
         const rb = store.reads(bob);
         assert.equal(await rb.getGroup("shared"), null);
         assert.equal(await rb.getInstance("i-1"), null);
@@ -493,16 +563,20 @@ export function storeCases(target: StoreTarget): void {
         assert.equal(await store.write(bob, (tx) => tx.deleteLaunchConfiguration("web@s1")), false);
         await store.write(bob, (tx) => tx.deleteGroup(ga.id));
         assert.notEqual(await store.reads(alice).getGroup("shared"), null);
-        // An instance cannot be put into another user's group.
-        await assert.rejects(store.write(bob, (tx) => tx.putInstance(instance("i-2", ga))));
+        // An instance cannot be put into another user's group, nor can Bob change Alice's.
+        const intruder = await store.controller.apply({ putInstances: [managedInstance("i-2", ga, bob)] });
+        assert.deepEqual(intruder.conflictedGroupIds, [ga.id]);
+        assert.equal(await store.write(bob, (tx) => tx.setInstanceHealth("i-1", "Unhealthy", "no")), false);
+        assert.equal(await store.write(bob, (tx) => tx.markInstanceTerminating("i-1", "no")), false);
+        assert.deepEqual(await store.reads(alice).getInstance("i-1"), instance("i-1", ga));
 
         // Bob may use the same names, and each sees their own.
         const gb = group("shared", { tags: [{ key: "owner", value: "bob", propagateAtLaunch: true }] });
         await store.write(bob, async (tx) => {
           await tx.insertLaunchConfiguration(launchConfiguration("web", "s1"));
           await tx.insertGroup(gb);
-          await tx.putInstance(instance("i-1", gb));
         });
+        await putNew(store, [managedInstance("i-1", gb, bob)]);
         assert.equal((await store.reads(alice).getGroup("shared"))?.id, ga.id);
         assert.equal((await rb.getGroup("shared"))?.id, gb.id);
         assert.equal((await rb.getInstance("i-1"))?.groupId, gb.id);
@@ -510,15 +584,15 @@ export function storeCases(target: StoreTarget): void {
         assert.deepEqual((await rb.listTags({}, { limit: 10 })).items.map((r) => r.value), ["bob"]);
       });
 
-      it("rolls back everything when fn throws, and the generation with it", async (t) => {
+      it("rolls back everything when fn throws, and the generation and change log with it", async (t) => {
         const { store, userId } = await openWithUser(t);
         const before = await store.generation(userId);
+        const { changeSeq } = await store.controller.loadSnapshot();
         await assert.rejects(
           store.write(userId, async (tx) => {
             await tx.insertLaunchConfiguration(launchConfiguration("api", "s1"));
             const g = group("g1", { tags: [{ key: "k", value: "v", propagateAtLaunch: true }] });
             await tx.insertGroup(g);
-            await tx.putInstance(instance("i-1", g));
             await tx.insertActivity(activity("a1", g, 1000));
             assert.equal(await tx.countGroups(), 1);
             throw new Error("boom");
@@ -528,9 +602,9 @@ export function storeCases(target: StoreTarget): void {
         const reads = store.reads(userId);
         assert.equal(await reads.countGroups(), 0);
         assert.equal(await reads.countLaunchConfigurations(), 1);
-        assert.equal(await reads.getInstance("i-1"), null);
         assert.deepEqual((await reads.listActivities({ includeDeletedGroups: true }, { limit: 10 })).items, []);
         assert.equal(await store.generation(userId), before);
+        assert.deepEqual(await store.controller.changesSince(changeSeq), { changeSeq, groups: [], goneGroupIds: [] });
       });
 
       it("keeps the transaction usable after a typed error", async (t) => {
@@ -643,98 +717,4 @@ function assertOneWinner(attempts: PromiseSettledResult<unknown>[]): void {
   const failures = attempts.filter((a) => a.status === "rejected");
   assert.equal(failures.length, 1, `expected one failure, got ${failures.length}`);
   assert.ok(failures[0]?.reason instanceof AlreadyExistsError, String(failures[0]?.reason));
-}
-
-function accessKeyOf(name: string): string {
-  return `AK${Buffer.from(name).toString("hex").toUpperCase()}`;
-}
-
-function userRecord(name: string): UserRecord {
-  return {
-    id: `user-${name}`,
-    name,
-    accessKeyId: accessKeyOf(name),
-    secretSealed: `sealed-${name}`,
-    accountId: "123456789012",
-    createdAt: new Date(1_700_000_000_123),
-  };
-}
-
-async function addUser(store: Store, name: string): Promise<string> {
-  const user = userRecord(name);
-  await store.users.createUser(user);
-  return user.id;
-}
-
-function credentials(userId: string, site: string) {
-  return { userId, site, accessKeyId: `AK-${site}`, secretSealed: `sealed-${site}`, keyName: null };
-}
-
-function launchConfiguration(baseName: string, site: string): LaunchConfiguration {
-  const name = `${baseName}@${site}`;
-  return {
-    name,
-    baseName,
-    site,
-    arn: `arn:aws:autoscaling:phantom:123456789012:launchConfiguration:${name}`,
-    createdTime: new Date(1_700_000_000_456),
-    spec: { ImageId: "ami-1", InstanceType: "m1.small", SecurityGroups: ["default"], UserData: "ZWNobw==" },
-  };
-}
-
-/** A group using the launch configuration `web@s1`. */
-function group(name: string, overrides: Partial<Group> = {}): Group {
-  return {
-    id: randomUUID(),
-    name,
-    arn: `arn:aws:autoscaling:phantom:123456789012:autoScalingGroup:${name}`,
-    launchConfigurationName: "web",
-    launchConfigurationBase: "web",
-    minSize: 0,
-    maxSize: 4,
-    desiredCapacity: 1,
-    defaultCooldown: 300,
-    healthCheckType: "EC2",
-    healthCheckGracePeriod: 0,
-    definition: null,
-    clouds: [{ site: "s1", max: -1 }],
-    tags: [],
-    status: "active",
-    createdTime: new Date(1_700_000_000_789),
-    extra: {},
-    ...overrides,
-  };
-}
-
-function instance(id: string, g: Group): Instance {
-  return {
-    id,
-    groupId: g.id,
-    groupName: g.name,
-    site: "s1",
-    launchConfigurationName: "web@s1",
-    instanceType: "m1.small",
-    lifecycleState: "InService",
-    healthStatus: "Healthy",
-    protectedFromScaleIn: false,
-    launchedAt: new Date(1_700_000_001_000),
-  };
-}
-
-function activity(id: string, g: Group, startMs: number, overrides: Partial<Activity> = {}): Activity {
-  return {
-    id,
-    groupId: g.id,
-    groupName: g.name,
-    groupArn: g.arn,
-    description: `Launching a new EC2 instance: ${id}`,
-    cause: "At 2026-01-01T00:00:00Z a user request changed the desired capacity.",
-    startTime: new Date(startMs),
-    endTime: null,
-    statusCode: "InProgress",
-    statusMessage: null,
-    progress: 0,
-    details: "{}",
-    ...overrides,
-  };
 }

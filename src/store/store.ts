@@ -11,14 +11,19 @@
  * - Every committed write to a user's resources increases that user's generation, so readers
  *   can cache by generation (see {@link Store.generation}).
  * - Secrets arrive sealed (see `src/secrets/secret-box.ts`) and are stored as given.
+ * - Every write that touches a group or one of its VMs appends the group to the change log
+ *   that the controller follows ({@link ControllerStore.changesSince}), and bumps the `version`
+ *   of the rows it changes, so the controller never overwrites the API's change unknowingly.
  */
 import type {
   Activity,
   Group,
+  HealthStatus,
   Instance,
   LaunchConfiguration,
   User,
 } from "../core/types.js";
+import type { ControllerStore } from "./controller-store.js";
 
 /** A user row with the sealed secret it signs with. */
 export interface UserRecord extends User {
@@ -96,6 +101,8 @@ export interface UserReads {
     query: { groupName?: string; ids?: readonly string[]; includeDeletedGroups: boolean },
     page: Page,
   ): Promise<PageOf<Activity>>;
+  /** How many launches of the given groups were decided and are not finished yet. */
+  pendingLaunches(groupIds: readonly string[]): Promise<number>;
   countLaunchConfigurations(): Promise<number>;
   countGroups(): Promise<number>;
 }
@@ -121,12 +128,28 @@ export interface UserTx extends UserReads {
    * @throws ValidationError when a referenced launch configuration does not exist.
    */
   insertGroup(group: Group): Promise<void>;
-  /** Replaces the group row, its tags and its launch configuration references by id. */
+  /**
+   * Replaces the group row, its tags and its launch configuration references by id, and bumps
+   * its version.
+   */
   updateGroup(group: Group): Promise<void>;
-  /** Removes the group with its tags, references and instances; its activities remain. */
+  /**
+   * Removes the group with its tags, references and instances; its activities remain. Fails
+   * while the group has a pending launch (see {@link UserReads.pendingLaunches}): the VMs it
+   * brings would belong to no group.
+   */
   deleteGroup(groupId: string): Promise<void>;
-  /** Inserts or replaces the instance by id. */
-  putInstance(instance: Instance): Promise<void>;
+  /**
+   * Sets the instance's health with the reason (null when healthy) and bumps its version.
+   * @returns false when there is no such instance.
+   */
+  setInstanceHealth(id: string, health: HealthStatus, reason: string | null): Promise<boolean>;
+  /**
+   * Marks the instance `Terminating` for the controller to terminate, with the reason, and
+   * bumps its version.
+   * @returns false when there is no such instance.
+   */
+  markInstanceTerminating(id: string, reason: string): Promise<boolean>;
   insertActivity(activity: Activity): Promise<void>;
 }
 
@@ -152,6 +175,8 @@ export interface UserAdmin {
 /** The store. Create one with `openStore(url)` (`src/store/open-store.ts`). */
 export interface Store {
   readonly users: UserAdmin;
+  /** The controller's access: everything in memory, batched writes, the change log. */
+  readonly controller: ControllerStore;
   /** Reads of one user's resources (each call its own snapshot). */
   reads(userId: string): UserReads;
   /**

@@ -1,7 +1,7 @@
 /**
  * Helpers for the end-to-end tests that drive a {@link TestPhantom} through the AWS SDK for
  * JavaScript (`src/api/*.sdk.test.ts`): a client per user, an assertion for AWS error responses,
- * full pagination walks, and instances seeded through the store (no controller launches VMs yet).
+ * full pagination walks, and instances seeded through the store's controller side.
  */
 import assert from "node:assert/strict";
 import {
@@ -13,7 +13,7 @@ import {
   type AutoScalingGroup,
   type Tag,
 } from "@aws-sdk/client-auto-scaling";
-import type { Instance } from "../core/types.js";
+import type { Instance, ManagedInstance } from "../core/types.js";
 import type { TestPhantom, TestUser } from "./test-phantom.js";
 
 /** A client of `phantom` signing as `user`, without retries so each call is one request. */
@@ -114,29 +114,44 @@ export type SeedInstance = Pick<Instance, "id" | "site"> & { readonly groupName:
   >;
 
 /**
- * Puts instances straight into the store as the controller will, with the launch configuration
- * `<base>@<site>` of their group.
+ * Puts instances straight into the store as the controller does (new VMs, version 0), with
+ * the launch configuration `<base>@<site>` of their group.
  */
 export async function seedInstances(phantom: TestPhantom, user: TestUser, instances: readonly SeedInstance[]): Promise<void> {
   const userId = await userIdOf(phantom, user);
-  await phantom.store.write(userId, async (tx) => {
-    for (const i of instances) {
-      const group = await tx.getGroup(i.groupName);
-      assert.ok(group !== null, `no group ${i.groupName} for ${user.name}`);
-      await tx.putInstance({
-        id: i.id,
-        groupId: group.id,
-        groupName: group.name,
-        site: i.site,
-        launchConfigurationName: i.launchConfigurationName ?? `${group.launchConfigurationBase}@${i.site}`,
-        instanceType: i.instanceType ?? "m1.small",
-        lifecycleState: i.lifecycleState ?? "InService",
-        healthStatus: i.healthStatus ?? "Healthy",
-        protectedFromScaleIn: i.protectedFromScaleIn ?? false,
-        launchedAt: new Date(),
-      });
-    }
-  });
+  const reads = phantom.store.reads(userId);
+  const managed: ManagedInstance[] = [];
+  for (const i of instances) {
+    const group = await reads.getGroup(i.groupName);
+    assert.ok(group !== null, `no group ${i.groupName} for ${user.name}`);
+    const lifecycleState = i.lifecycleState ?? "InService";
+    const healthStatus = i.healthStatus ?? "Healthy";
+    const now = new Date();
+    managed.push({
+      id: i.id,
+      userId,
+      groupId: group.id,
+      groupName: group.name,
+      site: i.site,
+      launchConfigurationName: i.launchConfigurationName ?? `${group.launchConfigurationBase}@${i.site}`,
+      instanceType: i.instanceType ?? "m1.small",
+      lifecycleState,
+      healthStatus,
+      protectedFromScaleIn: i.protectedFromScaleIn ?? false,
+      launchedAt: now,
+      launchToken: `seed-${i.id}`,
+      cloudState: "running",
+      lastSeenAt: now,
+      missingSince: null,
+      inServiceAt: lifecycleState === "InService" ? now : null,
+      healthReason: healthStatus === "Unhealthy" ? "seeded unhealthy" : null,
+      terminationReason: lifecycleState === "Terminating" ? "seeded terminating" : null,
+      terminateRequestedAt: null,
+      version: 0,
+    });
+  }
+  const { conflictedGroupIds } = await phantom.store.controller.apply({ putInstances: managed });
+  assert.deepEqual(conflictedGroupIds, [], "seeded instances conflict with existing ones");
 }
 
 /** The three tags of a Phantom group. */

@@ -32,7 +32,7 @@ export const TEST_SITES = {
 /** Starts Phantom; `document` overrides parts of the YAML configuration. */
 export async function startTestPhantom(
   document: Record<string, unknown> = {},
-  options: { schema?: string; clock?: () => Date; logger?: Logger } = {},
+  options: { schema?: string; clock?: () => Date; logger?: Logger; controller?: boolean } = {},
 ): Promise<TestPhantom> {
   const config = parseConfig(
     { listen: "127.0.0.1:0", db: "sqlite::memory:", sites: TEST_SITES, master_key_file: "/nonexistent/unused", ...document },
@@ -43,6 +43,8 @@ export async function startTestPhantom(
     masterKey: randomBytes(32).toString("hex"),
     ...(options.schema !== undefined ? { schema: options.schema } : {}),
     ...(options.clock !== undefined ? { clock: options.clock } : {}),
+    // API tests place VMs themselves; end-to-end tests turn the controller on.
+    controller: options.controller ?? false,
   });
   const make = async (name: string, secretAccessKey: string): Promise<TestUser> => {
     const accessKeyId = `AKID${name.toUpperCase()}${"X".repeat(16 - 4 - name.length)}`;

@@ -88,8 +88,11 @@ export const DeleteAutoScalingGroup: Action = {
     const id = await ctx.store.write(ctx.user.id, async (tx) => {
       const group = await tx.getGroupForUpdate(name);
       if (group === null) throw new ValidationError(groupNotFound(name));
-      // A group without VMs goes at once; otherwise the controller drains it, then removes it.
-      if ((await tx.instancesOfGroups([group.id])).length === 0) await tx.deleteGroup(group.id);
+      // A group without VMs or unfinished launches goes at once; otherwise the controller
+      // drains it, then removes it.
+      const drained =
+        (await tx.instancesOfGroups([group.id])).length === 0 && (await tx.pendingLaunches([group.id])) === 0;
+      if (drained) await tx.deleteGroup(group.id);
       else if (group.status !== "deleting") await tx.updateGroup(markDeleting(group));
       return group.id;
     });

@@ -1,5 +1,5 @@
 /** DescribeAutoScalingInstances, TerminateInstanceInAutoScalingGroup, SetInstanceHealth. */
-import { randomUUID } from "node:crypto";
+import { vmActivityId } from "../../core/activity-ids.js";
 import { ValidationError } from "../../core/errors.js";
 import { setDesiredCapacity } from "../../core/group-changes.js";
 import type { Activity, HealthStatus } from "../../core/types.js";
@@ -54,17 +54,19 @@ export const TerminateInstanceInAutoScalingGroup: Action = {
         }
         await tx.updateGroup(setDesiredCapacity(group, before - 1));
       }
-      await tx.putInstance({ ...instance, lifecycleState: "Terminating" });
       const after = decrement ? before - 1 : before;
+      const cause =
+        `At ${ctx.now.toISOString()} instance ${id} was taken out of service in response to a user request` +
+        (decrement ? `, shrinking the capacity from ${before} to ${after}.` : ".");
+      await tx.markInstanceTerminating(id, cause);
       const activity: Activity = {
-        id: randomUUID(),
+        // The controller completes it once the cloud confirms the VM gone.
+        id: vmActivityId("terminate", ctx.user.id, id),
         groupId: group.id,
         groupName: group.name,
         groupArn: group.arn,
         description: `Terminating EC2 instance: ${id}`,
-        cause:
-          `At ${ctx.now.toISOString()} instance ${id} was taken out of service in response to a user request` +
-          (decrement ? `, shrinking the capacity from ${before} to ${after}.` : "."),
+        cause,
         startTime: ctx.now,
         endTime: null,
         statusCode: "InProgress",
@@ -91,7 +93,8 @@ export const SetInstanceHealth: Action = {
     const groupId = await ctx.store.write(ctx.user.id, async (tx) => {
       const instance = await tx.getInstance(id);
       if (instance === null) throw instanceNotFound(id);
-      await tx.putInstance({ ...instance, healthStatus: health });
+      const reason = health === "Unhealthy" ? `At ${ctx.now.toISOString()} a user request set the health to Unhealthy.` : null;
+      await tx.setInstanceHealth(id, health, reason);
       return instance.groupId;
     });
     ctx.groupChanged(groupId);

@@ -31,8 +31,9 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
  *   parameters, known client quirks); `Action` and `Version` are always ignored
  * @returns the input structure, keyed by the model's member names
  * @throws PhantomError `InvalidAction` when the model has no such operation
- * @throws ValidationError for a parameter that is not part of the input or a malformed list
- *   index (naming the parameter), or for constraint violations (all of them, in one message)
+ * @throws UnknownParameterError (a ValidationError) for a parameter that is not part of the input
+ * @throws ValidationError for a malformed list index (naming the parameter), or for constraint
+ *   violations (all of them, in one message)
  */
 export function decodeInput(
   model: Model,
@@ -48,7 +49,7 @@ export function decodeInput(
   for (const [name, value] of params) {
     if (ENVELOPE.has(name) || ignored.has(name)) continue;
     if (!op.input) throw notValid(name, operation);
-    place(root, op.input, name, value, operation, params.size);
+    place(root, op.input, name, value, operation, params.size, model.flatListParams);
   }
   if (!op.input) return {};
   const errors: string[] = [];
@@ -82,8 +83,17 @@ type Container = StructureShape | ListShape | MapShape;
 /**
  * Puts one parameter into the pending tree, creating containers on the way. Every name has one
  * spelling per slot (indexes refuse leading zeros), so two parameters never share a slot.
+ * With `flatLists` (the `ec2` protocol) every list is addressed as `Name.N`.
  */
-function place(root: PendingStructure, input: StructureShape, name: string, value: string, op: string, limit: number): void {
+function place(
+  root: PendingStructure,
+  input: StructureShape,
+  name: string,
+  value: string,
+  op: string,
+  limit: number,
+  flatLists: boolean,
+): void {
   let shape: Container = input;
   let node: unknown = root;
   let flattened = false;
@@ -133,6 +143,7 @@ function place(root: PendingStructure, input: StructureShape, name: string, valu
         throw notValid(name, op);
       }
     }
+    if (flatLists && next.kind === "list") nextFlattened = true;
     if (end === name.length) {
       if (!isContainer(next)) {
         holder[slot] = value;
@@ -196,8 +207,14 @@ function listIndex(name: string, pos: number, end: number, limit: number): numbe
   return n;
 }
 
+/**
+ * A parameter the operation does not have (a `ValidationError` to the Query services; EC2
+ * answers it as `UnknownParameter`, so its endpoint needs to tell it apart).
+ */
+export class UnknownParameterError extends ValidationError {}
+
 function notValid(name: string, op: string): ValidationError {
-  return new ValidationError(`${name} is not a valid parameter of ${op}`);
+  return new UnknownParameterError(`${name} is not a valid parameter of ${op}`);
 }
 
 /**

@@ -1,6 +1,8 @@
 /**
  * AWS Query responses: the XML body of a result, or of an error, as AWS writes them and as
- * botocore's `QueryParser` and the AWS SDK for JavaScript read them.
+ * botocore's `QueryParser` and the AWS SDK for JavaScript read them; for models of the `ec2`
+ * protocol, as EC2 writes them and botocore's `EC2QueryParser` and the SDK's `AwsEc2QueryProtocol`
+ * read them.
  *
  * Each output shape gets a serializer built once from the model (tags precomputed, members in
  * model order, read by constant names), so encoding is appending to one string.
@@ -45,7 +47,7 @@ export function encodeResponse(
     envelope = compileEnvelope(model, op);
     envelopes.set(op, envelope);
   }
-  let out = envelope.open;
+  let out = envelope.idFirst ? envelope.open + escapeXml(requestId) + envelope.close : envelope.open;
   if (envelope.output) {
     try {
       out = envelope.output(result ?? {}, out);
@@ -58,7 +60,20 @@ export function encodeResponse(
   } else if (result !== undefined && Object.keys(result).length > 0) {
     throw new EncodeError(`${operation} has no output, but a result was given`);
   }
-  return out + envelope.close + escapeXml(requestId) + envelope.end;
+  return envelope.idFirst ? out + envelope.end : out + envelope.close + escapeXml(requestId) + envelope.end;
+}
+
+/**
+ * The body of an EC2 error, as EC2 writes it and botocore's `EC2QueryParser` and the AWS SDK
+ * for JavaScript read it: `<Response><Errors><Error>` with `Code` and `Message`, then
+ * `RequestID` (capital `ID`, unlike the other Query services). No namespace and no `Type`: EC2
+ * sends neither.
+ */
+export function encodeEc2Error(code: string, message: string, requestId: string): string {
+  return (
+    `<Response><Errors><Error><Code>${escapeXml(code)}</Code><Message>${escapeXml(message)}</Message></Error></Errors>` +
+    `<RequestID>${escapeXml(requestId)}</RequestID></Response>`
+  );
 }
 
 /**
@@ -103,8 +118,13 @@ export function escapeXml(text: string): string {
   return SUSPECT.test(text) ? text.replace(UNSAFE, (c) => ENTITIES[c] ?? "\uFFFD") : text;
 }
 
+/**
+ * The fixed text around a response. In `query` the members come first and the request id last
+ * (`open` members `close` id `end`); in `ec2` the request id comes first (`open` id `close`
+ * members `end`).
+ */
 interface Envelope {
-  /** Everything before the result members, and after them up to the request id. */
+  readonly idFirst: boolean;
   readonly open: string;
   readonly close: string;
   readonly end: string;
@@ -113,16 +133,25 @@ interface Envelope {
 
 const envelopes = new WeakMap<Operation, Envelope>();
 
-/** The query envelope; the `ec2` protocol would have no result wrapper and a bare `<requestId>`. */
+/**
+ * The query envelope (`<OpResponse>`, the result wrapper, `<ResponseMetadata><RequestId>` last)
+ * or the ec2 one (`<OpResponse>`, a bare `<requestId>` first, the members, no wrapper).
+ */
 function compileEnvelope(model: Model, op: Operation): Envelope {
   const root = `${op.name}Response`;
+  const output = op.output && content(op.output);
+  if (model.protocol === "ec2") {
+    // EC2 writes its namespace with a trailing slash; botocore's model metadata drops it.
+    const namespace = model.xmlNamespace.endsWith("/") ? model.xmlNamespace : `${model.xmlNamespace}/`;
+    const open = `<${root} xmlns="${escapeXml(namespace)}"><requestId>`;
+    return { idFirst: true, open, close: "</requestId>", end: `</${root}>`, ...(output && { output }) };
+  }
   const open = `<${root} xmlns="${escapeXml(model.xmlNamespace)}">`;
   const metadata = "<ResponseMetadata><RequestId>";
   const end = `</RequestId></ResponseMetadata></${root}>`;
-  if (!op.output) return { open, close: metadata, end };
-  const output = content(op.output);
-  if (op.resultWrapper === undefined) return { open, close: metadata, end, output };
-  return { open: `${open}<${op.resultWrapper}>`, close: `</${op.resultWrapper}>${metadata}`, end, output };
+  if (!output) return { idFirst: false, open, close: metadata, end };
+  if (op.resultWrapper === undefined) return { idFirst: false, open, close: metadata, end, output };
+  return { idFirst: false, open: `${open}<${op.resultWrapper}>`, close: `</${op.resultWrapper}>${metadata}`, end, output };
 }
 
 /**

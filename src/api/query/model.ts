@@ -3,9 +3,9 @@
  * compiled once into linked shape objects that the decoder and encoder walk without further
  * lookups: wire names resolved, patterns compiled, enums in sets, members in model order.
  *
- * Names differ by protocol; they are resolved here, in one place, so that the `ec2` dialect
- * (`Name.N` lists, `queryName`/capitalised `locationName` parameters, `<item>` elements) only
- * needs another {@link Dialect} and its own response envelope.
+ * Names differ by protocol; they are resolved here, in one place, by a {@link Dialect}: `query`
+ * (Auto Scaling, CloudWatch) and `ec2` (`Name.N` lists, `queryName`/capitalised `locationName`
+ * parameters). The encoder adds each protocol's response envelope.
  */
 import { javaPatternToRegExp } from "./java-pattern.js";
 
@@ -31,6 +31,7 @@ export interface BotocoreShape {
   readonly enum?: readonly string[];
   readonly flattened?: boolean;
   readonly locationName?: string;
+  readonly queryName?: string;
   readonly sensitive?: boolean;
   readonly xmlOrder?: readonly string[];
 }
@@ -133,18 +134,28 @@ export interface Operation {
   readonly resultWrapper?: string;
 }
 
+/** The protocols {@link loadModel} compiles: botocore's `metadata.protocol`. */
+export type QueryProtocol = "query" | "ec2";
+
 /** A compiled service model; build it once with {@link loadModel}. */
 export interface Model {
-  readonly protocol: "query";
+  readonly protocol: QueryProtocol;
   readonly apiVersion: string;
   readonly xmlNamespace: string;
   readonly operations: ReadonlyMap<string, Operation>;
   /** Every shape by its model name, compiled. */
   readonly shapes: ReadonlyMap<string, Shape>;
+  /**
+   * List parameters never carry an item segment: `Name.N`, not `Name.member.N` (the `ec2`
+   * protocol, whatever the model says about flattening).
+   */
+  readonly flatListParams: boolean;
 }
 
 /** The protocol-specific naming rules. */
 interface Dialect {
+  /** See {@link Model.flatListParams}. */
+  readonly flatListParams: boolean;
   /** The first parameter segment of a structure member. */
   paramName(memberName: string, ref: BotocoreShapeRef, target: BotocoreShape, flattened: boolean): string;
   /** The element name of a structure member. */
@@ -161,12 +172,12 @@ interface Dialect {
  * the two into `serialization['name']`), else the default.
  */
 function queryDialect(shapes: BotocoreModel["shapes"]): Dialect {
-  const named = (ref: BotocoreShapeRef | undefined, fallback: string) =>
-    ref?.locationName ?? (ref && shapes[ref.shape]?.locationName) ?? fallback;
+  const named = locationName(shapes);
   // A flattened list's parameters and elements take its member's name when it has one.
   const memberName = (memberName: string, ref: BotocoreShapeRef, target: BotocoreShape, flattened: boolean) =>
     flattened && target.type === "list" ? named(target.member, named(ref, memberName)) : named(ref, memberName);
   return {
+    flatListParams: false,
     paramName: memberName,
     xmlName: memberName,
     listItem: (list) => named(list.member, "member"),
@@ -174,17 +185,54 @@ function queryDialect(shapes: BotocoreModel["shapes"]): Dialect {
   };
 }
 
+/**
+ * EC2's protocol, as botocore's `EC2Serializer` and `EC2QueryParser` name things. Responses are
+ * named as in `query` (EC2's models give every output list member `locationName: "item"`).
+ * Parameters differ: a member is sent under its `queryName`, else its `locationName` with the
+ * first letter capitalised, else its member name, looked up on the reference and then on the
+ * target shape (botocore merges both); every list is `Name.N`, flattened or not.
+ */
+function ec2Dialect(shapes: BotocoreModel["shapes"]): Dialect {
+  const query = queryDialect(shapes);
+  const named = locationName(shapes);
+  return {
+    ...query,
+    flatListParams: true,
+    paramName: (memberName, ref, target) => {
+      const queryName = ref.queryName ?? target.queryName;
+      if (queryName !== undefined) return queryName;
+      const name = named(ref, memberName);
+      return name.charAt(0).toUpperCase() + name.slice(1);
+    },
+  };
+}
+
+/** A reference's `locationName`, else its target shape's, else `fallback`. */
+function locationName(shapes: BotocoreModel["shapes"]) {
+  return (ref: BotocoreShapeRef | undefined, fallback: string): string =>
+    ref?.locationName ?? (ref && shapes[ref.shape]?.locationName) ?? fallback;
+}
+
 const SCALARS = new Set<string>(["string", "integer", "long", "boolean", "double", "float", "timestamp", "blob"]);
 
 /**
  * Compiles a botocore model. Throws on anything it cannot serve faithfully: a protocol other
- * than `query`, an unknown shape or type, a pattern that cannot be translated.
+ * than `query` or `ec2`, an unknown shape or type, a pattern that cannot be translated, a
+ * result wrapper in an `ec2` model (EC2's responses have none, so its clients would not look
+ * for one).
  */
 export function loadModel(json: BotocoreModel): Model {
   const { protocol, apiVersion, xmlNamespace } = json.metadata;
-  if (protocol !== "query") throw new Error(`protocol ${protocol} is not supported (only query)`);
+  if (protocol !== "query" && protocol !== "ec2") throw new Error(`protocol ${protocol} is not supported (only query and ec2)`);
   if (!xmlNamespace) throw new Error("the model has no metadata.xmlNamespace");
-  const dialect = queryDialect(json.shapes);
+  if (protocol === "ec2") {
+    for (const op of Object.values(json.operations)) {
+      if (op.output?.resultWrapper !== undefined) {
+        throw new Error(`protocol ec2 has no result wrappers, but ${op.name} declares ${op.output.resultWrapper}`);
+      }
+    }
+  }
+  const dialect = protocol === "ec2" ? ec2Dialect(json.shapes) : queryDialect(json.shapes);
   const compiled = new Map<string, Shape>();
 
   const shape = (name: string): Shape => {
@@ -272,7 +320,7 @@ export function loadModel(json: BotocoreModel): Model {
     });
   }
   for (const name of Object.keys(json.shapes)) shape(name);
-  return { protocol, apiVersion, xmlNamespace, operations, shapes: compiled };
+  return { protocol, apiVersion, xmlNamespace, operations, shapes: compiled, flatListParams: dialect.flatListParams };
 }
 
 function structure(s: Shape, operation: string): StructureShape {

@@ -6,10 +6,12 @@ import { Migrator, type Kysely, type Migration } from "kysely";
 import type { Database } from "../schema.js";
 import { errorText } from "../db-errors.js";
 import * as initial from "./0001-initial.js";
+import * as controller from "./0002-controller.js";
 
 /** Every migration, applied in the order of the names: give a new one the next number. */
 export const migrations: Readonly<Record<string, Migration>> = {
   "0001_initial": initial,
+  "0002_controller": controller,
 };
 
 /**

@@ -1,0 +1,76 @@
+/**
+ * `phantom simcloud`: the simulated cloud as an EC2-compatible endpoint, until SIGINT or
+ * SIGTERM. Point an `ec2` site (or `aws ec2 --endpoint-url`) at it to run Phantom's real EC2
+ * path locally, and kill VMs behind Phantom's back with `aws ec2 terminate-instances`.
+ */
+import { InvalidArgumentError, type Command } from "commander";
+import { parseListen } from "../config/config.js";
+import { createLogger } from "../observability/logger.js";
+import { SimulatedCloud } from "../clouds/simulated/simulated-cloud.js";
+import { startSimcloud } from "../clouds/simcloud/simcloud-server.js";
+
+interface SimcloudOptions {
+  readonly listen: { host: string; port: number };
+  readonly capacity: number;
+  readonly bootSeconds: number;
+  readonly launchFailureRate: number;
+  readonly apiErrorRate: number;
+  readonly apiLatencyMs: number;
+  readonly deathRate: number;
+}
+
+/** A commander parser for a number in [min, max]. */
+function number(min: number, max = Infinity) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === "" || !Number.isFinite(n) || n < min || n > max) {
+      throw new InvalidArgumentError(max === Infinity ? `expected a number ≥ ${min}` : `expected a number from ${min} to ${max}`);
+    }
+    return n;
+  };
+}
+
+function wholeNumber(value: string): number {
+  const n = number(0)(value);
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError("expected a whole number ≥ 0");
+  return n;
+}
+
+function address(value: string): { host: string; port: number } {
+  const parsed = parseListen(value);
+  if (parsed === null) throw new InvalidArgumentError("expected HOST:PORT, e.g. 127.0.0.1:8599");
+  return parsed;
+}
+
+/** Adds `simcloud` to the program. */
+export function registerSimcloud(program: Command): void {
+  program
+    .command("simcloud")
+    .description("serve a simulated cloud as an EC2-compatible endpoint (any credentials; each access key is its own account)")
+    .requiredOption("--listen <host:port>", "address to listen on (port 0 picks a free one)", address)
+    .option("--capacity <n>", "most VMs not terminated at once; launches beyond it get InsufficientInstanceCapacity", wholeNumber, 100)
+    .option("--boot-seconds <s>", "seconds from launch until a VM is running", number(0), 2)
+    .option("--launch-failure-rate <r>", "fraction of launched VMs that never come up", number(0, 1), 0)
+    .option("--api-error-rate <r>", "fraction of API calls that fail with InternalError or Unavailable", number(0, 1), 0)
+    .option("--api-latency-ms <ms>", "milliseconds each API call waits before it answers", number(0), 0)
+    .option("--death-rate <r>", "chance per running VM per hour of dying behind its owner's back", number(0), 0)
+    .action(async (options: SimcloudOptions) => {
+      const logger = createLogger();
+      const cloud = new SimulatedCloud({
+        capacity: options.capacity,
+        bootSeconds: options.bootSeconds,
+        launchFailureRate: options.launchFailureRate,
+        apiErrorRate: options.apiErrorRate,
+        apiLatencyMs: options.apiLatencyMs,
+        deathRatePerHour: options.deathRate,
+      });
+      const simcloud = await startSimcloud(cloud, options.listen, logger);
+      logger.info({ url: simcloud.url, capacity: options.capacity, bootSeconds: options.bootSeconds }, "serving");
+      await new Promise<void>((resolve) => {
+        process.once("SIGINT", resolve);
+        process.once("SIGTERM", resolve);
+      });
+      logger.info("stopping");
+      await simcloud.close();
+    });
+}

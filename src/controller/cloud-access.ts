@@ -1,0 +1,121 @@
+/**
+ * How the controller reaches clouds: the driver of each site, the credentials a user has for it,
+ * and the batched listing of one pass (one `describe` per site and credentials, never per VM).
+ * Every cloud call goes through here, so it is also where calls are counted.
+ */
+import type { SiteConfig } from "../config/config.js";
+import { isCloudError, VM_TAGS, type CloudDriver, type CloudVm, type DriverCredentials } from "../clouds/driver.js";
+import type { SecretBox } from "../secrets/secret-box.js";
+import type { Store } from "../store/store.js";
+import { cloudSecretContext } from "../users/user-accounts.js";
+
+/** A cloud call's outcome, for metrics. */
+export type CallOutcome = "ok" | "capacity" | "throttled" | "auth" | "config" | "transient" | "error";
+
+/** Receives one event per cloud call; a launch that succeeded says how many VMs it made. */
+export type CallObserver = (site: string, call: "launch" | "describe" | "terminate", outcome: CallOutcome, vms?: number) => void;
+
+/** One listing of a pass: a site seen with one set of credentials. */
+export interface Listing {
+  readonly site: string;
+  /** The user whose credentials were used; null for sites that need none. */
+  readonly userId: string | null;
+  /** The VMs by id, or the error that kept the site from being listed. */
+  readonly result: { readonly vms: ReadonlyMap<string, CloudVm> } | { readonly error: string };
+}
+
+const CREDENTIALS_TTL_MS = 30_000;
+
+/** Drivers, credentials and listings for the controller. */
+export class CloudAccess {
+  readonly #drivers: ReadonlyMap<string, CloudDriver>;
+  readonly #needsCredentials: ReadonlySet<string>;
+  readonly #credentials = new Map<string, { value: DriverCredentials | null; until: number }>();
+
+  constructor(
+    sites: readonly SiteConfig[],
+    drivers: ReadonlyMap<string, CloudDriver>,
+    private readonly store: Store,
+    private readonly box: SecretBox,
+    private readonly observe: CallObserver,
+  ) {
+    this.#drivers = drivers;
+    this.#needsCredentials = new Set(sites.filter((s) => s.driver === "ec2").map((s) => s.name));
+  }
+
+  /** Counts one cloud call made elsewhere (launch, terminate). */
+  count(site: string, call: "launch" | "describe" | "terminate", outcome: CallOutcome, vms?: number): void {
+    this.observe(site, call, outcome, vms);
+  }
+
+  /** The driver of a configured site, or undefined for a site no longer configured. */
+  driver(site: string): CloudDriver | undefined {
+    return this.#drivers.get(site);
+  }
+
+  /** Whether the site's VMs are listed per user (with each user's own credentials). */
+  perUser(site: string): boolean {
+    return this.#needsCredentials.has(site);
+  }
+
+  /**
+   * The user's credentials for the site: null for a site that needs none; undefined when the
+   * site needs credentials and the user has set none. Cached briefly: `phantom credentials set`
+   * takes effect within seconds.
+   */
+  async credentials(userId: string, site: string, nowMs: number): Promise<DriverCredentials | null | undefined> {
+    if (!this.perUser(site)) return null;
+    const key = `${userId}\0${site}`;
+    const hit = this.#credentials.get(key);
+    if (hit && hit.until > nowMs) return hit.value ?? undefined;
+    const record = await this.store.users.getCredentials(userId, site);
+    const value: DriverCredentials | null =
+      record === null
+        ? null
+        : {
+            accessKeyId: record.accessKeyId,
+            secretAccessKey: this.box.open(record.secretSealed, cloudSecretContext(userId, site)),
+            keyName: record.keyName ?? undefined,
+          };
+    this.#credentials.set(key, { value, until: nowMs + CREDENTIALS_TTL_MS });
+    return value ?? undefined;
+  }
+
+  /**
+   * Lists this deployment's VMs: once per site that needs no credentials, and once per
+   * (site, user) for the given users of sites that do. Calls run concurrently.
+   */
+  async listAll(
+    deploymentId: string,
+    usersBySite: ReadonlyMap<string, ReadonlySet<string>>,
+    nowMs: number,
+  ): Promise<Listing[]> {
+    const jobs: Promise<Listing>[] = [];
+    for (const [site, driver] of this.#drivers) {
+      const users = this.perUser(site) ? [...(usersBySite.get(site) ?? [])] : [null];
+      for (const userId of users) jobs.push(this.#list(site, driver, userId, deploymentId, nowMs));
+    }
+    return Promise.all(jobs);
+  }
+
+  async #list(site: string, driver: CloudDriver, userId: string | null, deploymentId: string, nowMs: number): Promise<Listing> {
+    let credentials: DriverCredentials | null | undefined = null;
+    if (userId !== null) {
+      credentials = await this.credentials(userId, site, nowMs);
+      if (credentials === undefined) return { site, userId, result: { error: "no credentials" } };
+    }
+    try {
+      const vms = await driver.describe(credentials, { tag: { key: VM_TAGS.deployment, value: deploymentId } });
+      this.observe(site, "describe", "ok");
+      return { site, userId, result: { vms: new Map(vms.map((vm) => [vm.id, vm])) } };
+    } catch (e) {
+      this.observe(site, "describe", outcomeOf(e));
+      return { site, userId, result: { error: e instanceof Error ? e.message : String(e) } };
+    }
+  }
+}
+
+/** The metrics outcome of a failed call. */
+export function outcomeOf(e: unknown): CallOutcome {
+  return isCloudError(e) ? e.kind : "error";
+}

@@ -1,0 +1,346 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { CloudError, VM_TAGS } from "../clouds/driver.js";
+import { ControllerHarness } from "../testing/controller-harness.js";
+
+const capacityError = () => new CloudError("capacity", "InsufficientInstanceCapacity", "InsufficientInstanceCapacity: no room");
+
+async function harness(...args: Parameters<typeof ControllerHarness.start>): Promise<ControllerHarness> {
+  return ControllerHarness.start(...args);
+}
+
+describe("the controller on a virtual clock", () => {
+  it("fills hotel to its maximum and overflows to ec2, then everything comes into service", async () => {
+    const h = await harness([{ name: "hotel", bootSeconds: 10 }, { name: "ec2", bootSeconds: 10 }]);
+    try {
+      await h.createGroup("web", "hotel:8,ec2:-1", 10);
+      const [first] = await h.run(1);
+      assert.equal(first?.launched, 10);
+      assert.deepEqual(await h.layout("web", "Pending"), { hotel: 8, ec2: 2 });
+      await h.run(3);
+      assert.deepEqual(await h.layout("web", "InService"), { hotel: 8, ec2: 2 });
+      const causes = (await h.activities("web")).map((a) => a.cause);
+      assert.ok(causes.some((c) => /hotel is at its maximum of 8; launching 2 on ec2/.test(c)), causes.join("\n"));
+      const launches = (await h.activities("web")).filter((a) => a.description.startsWith("Launching a new EC2 instance: "));
+      assert.equal(launches.length, 10);
+      assert.ok(launches.every((a) => a.statusCode === "Successful"), "launch activities complete when the VM is in service");
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("lists each cloud once per pass, not once per VM", async () => {
+    const h = await harness([{ name: "hotel" }, { name: "ec2" }]);
+    try {
+      await h.createGroup("a", "hotel:8,ec2:-1", 10);
+      await h.createGroup("b", "hotel:8,ec2:-1", 10);
+      await h.run(3);
+      h.calls.length = 0;
+      await h.run(1);
+      assert.deepEqual(h.calls.map((c) => `${c.site}:${c.call}`).sort(), ["ec2:describe", "hotel:describe"]);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("overflows in the same pass when the first site answers InsufficientInstanceCapacity, and backs it off", async () => {
+    const h = await harness([{ name: "hotel" }, { name: "ec2" }]);
+    try {
+      await h.createGroup("web", "hotel:8,ec2:-1", 10);
+      h.driver("hotel").nextLaunchErrors.push(capacityError());
+      await h.pass();
+      assert.deepEqual(await h.layout("web"), { ec2: 10 });
+      const failed = (await h.activities("web")).find((a) => a.statusCode === "Failed");
+      assert.match(failed?.cause ?? "", /hotel answered InsufficientInstanceCapacity; backing off hotel for 30s$/);
+      // Within the backoff, hotel gets nothing new even though it has room again.
+      h.clock.advance(20_000);
+      await h.pass();
+      assert.equal(h.driver("hotel").calls.filter((c) => c.method === "launch").length, 1);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("overflows the part a site could not take when it runs out of room part way", async () => {
+    const h = await harness([{ name: "hotel", capacity: 5 }, { name: "ec2" }]);
+    try {
+      await h.createGroup("web", "hotel:8,ec2:-1", 10);
+      await h.pass();
+      assert.deepEqual(await h.layout("web"), { hotel: 5, ec2: 5 });
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("returns VMs to the preferred site when its backoff ends, make-before-break, never below the desired size", async () => {
+    const h = await harness([{ name: "hotel" }, { name: "ec2" }]);
+    try {
+      await h.createGroup("web", "hotel:8,ec2:-1", 10);
+      h.driver("hotel").launchError = capacityError();
+      await h.run(2);
+      assert.deepEqual(await h.layout("web", "InService"), { ec2: 10 });
+      h.driver("hotel").launchError = null;
+      h.clock.advance(30_000);
+      for (let pass = 0; pass < 40; pass++) {
+        await h.run(1);
+        const inService = Object.values(await h.layout("web", "InService")).reduce((a, b) => a + b, 0);
+        assert.ok(inService >= 10, `pass ${pass}: ${inService} in service`);
+      }
+      assert.deepEqual(await h.layout("web", "InService"), { hotel: 8, ec2: 2 });
+      assert.equal(h.alive("hotel") + h.alive("ec2"), 10, "every twin that moved was terminated");
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("keeps VMs where they are with rebalance=false", async () => {
+    const h = await harness([{ name: "hotel" }, { name: "ec2" }]);
+    try {
+      await h.createGroup("web", "hotel:8,ec2:-1", 4, { tags: { rebalance: "false" } });
+      h.driver("hotel").launchError = capacityError();
+      await h.run(2);
+      h.driver("hotel").launchError = null;
+      h.clock.advance(600_000);
+      await h.run(10);
+      assert.deepEqual(await h.layout("web"), { ec2: 4 });
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("doubles a failing site's backoff, and the backoff survives a restart", async () => {
+    const h = await harness([{ name: "hotel" }, { name: "ec2" }]);
+    try {
+      await h.createGroup("web", "hotel:8,ec2:-1", 2, { maxSize: 20 });
+      h.driver("hotel").launchError = capacityError();
+      await h.pass();
+      h.clock.advance(30_000);
+      await h.api("SetDesiredCapacity", { AutoScalingGroupName: "web", DesiredCapacity: 3 });
+      await h.pass(); // hotel tried again after 30s: fails, backs off 60s
+      const failures = (await h.activities("web")).filter((a) => a.statusCode === "Failed").map((a) => a.cause);
+      assert.match(failures[0] ?? "", /backing off hotel for 60s$/);
+      h.driver("hotel").launchError = null;
+      h.restart();
+      h.clock.advance(50_000);
+      await h.api("SetDesiredCapacity", { AutoScalingGroupName: "web", DesiredCapacity: 4 });
+      await h.pass();
+      assert.equal(h.driver("hotel").calls.filter((c) => c.method === "launch").length, 2, "still backing off after the restart");
+      assert.deepEqual(await h.layout("web"), { ec2: 4 });
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("replaces a VM that dies behind Phantom's back, in one pass", async () => {
+    const h = await harness([{ name: "hotel" }]);
+    try {
+      await h.createGroup("web", "hotel:8", 3);
+      await h.run(2);
+      const [victim] = await h.instances("web");
+      assert.ok(victim);
+      h.driver("hotel").kill(victim.id);
+      await h.pass();
+      const after = await h.instances("web");
+      assert.equal(after.find((i) => i.id === victim.id)?.lifecycleState, "Terminating");
+      assert.equal(after.filter((i) => i.lifecycleState !== "Terminating").length, 3, "the replacement is launched in the same pass");
+      await h.run(2);
+      assert.equal((await h.instances("web")).some((i) => i.id === victim.id), false, "the dead VM's row goes once its termination is confirmed");
+      const termination = (await h.activities("web")).find((a) => a.description === `Terminating EC2 instance: ${victim.id}`);
+      assert.equal(termination?.statusCode, "Successful");
+      assert.match(termination?.cause ?? "", /it is unhealthy: hotel reports it terminated/);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("replaces a VM that SetInstanceHealth marks Unhealthy", async () => {
+    const h = await harness([{ name: "hotel" }]);
+    try {
+      await h.createGroup("web", "hotel:8", 2);
+      await h.run(2);
+      const [victim] = await h.instances("web");
+      await h.api("SetInstanceHealth", { InstanceId: victim!.id, HealthStatus: "Unhealthy" });
+      await h.run(3);
+      const ids = (await h.instances("web")).map((i) => i.id);
+      assert.equal(ids.includes(victim!.id), false);
+      assert.equal(ids.length, 2);
+      assert.equal(h.alive("hotel"), 2);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("fails a boot that takes longer than the boot timeout, backs the site off and overflows", async () => {
+    const h = await harness([{ name: "hotel", bootSeconds: 100_000 }, { name: "ec2" }], { bootTimeoutMs: 60_000 });
+    try {
+      await h.createGroup("web", "hotel:8,ec2:-1", 2);
+      await h.pass();
+      h.clock.advance(61_000);
+      await h.run(3);
+      assert.deepEqual(await h.layout("web"), { ec2: 2 });
+      assert.equal(h.alive("hotel"), 0, "the VMs that never booted are terminated");
+      const causes = (await h.activities("web")).map((a) => a.cause).join("\n");
+      assert.match(causes, /not running 60s after launch on hotel/);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("treats a VM missing from its cloud's listing beyond the grace period as gone", async () => {
+    const h = await harness([{ name: "hotel" }]);
+    try {
+      await h.createGroup("web", "hotel:8", 1);
+      await h.run(2);
+      const [vm] = await h.instances("web");
+      // Terminated long ago: the cloud no longer lists it.
+      h.driver("hotel").kill(vm!.id);
+      h.clock.advance(3_700_000);
+      await h.pass();
+      assert.equal((await h.instances("web")).find((i) => i.id === vm!.id)?.lifecycleState, "InService", "within the grace period");
+      h.clock.advance(61_000);
+      await h.run(3);
+      const now = await h.instances("web");
+      assert.equal(now.some((i) => i.id === vm!.id), false);
+      assert.equal(now.length, 1);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("decides nothing about a site it could not list, and places new VMs elsewhere", async () => {
+    const h = await harness([{ name: "hotel" }, { name: "ec2" }]);
+    try {
+      await h.createGroup("web", "hotel:8,ec2:-1", 2);
+      await h.run(2);
+      h.driver("hotel").describeError = new CloudError("transient", "Unavailable", "Unavailable");
+      h.clock.advance(3_600_000);
+      await h.api("SetDesiredCapacity", { AutoScalingGroupName: "web", DesiredCapacity: 3 });
+      await h.pass();
+      assert.deepEqual(await h.layout("web"), { hotel: 2, ec2: 1 });
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("scales down from the least-preferred site first", async () => {
+    const h = await harness([{ name: "hotel" }, { name: "ec2" }]);
+    try {
+      await h.createGroup("web", "hotel:8,ec2:-1", 10);
+      await h.run(2);
+      await h.api("SetDesiredCapacity", { AutoScalingGroupName: "web", DesiredCapacity: 4 });
+      await h.run(3);
+      assert.deepEqual(await h.layout("web"), { hotel: 4 });
+      assert.equal(h.alive("ec2"), 0);
+      assert.equal(h.alive("hotel"), 4);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("TerminateInstanceInAutoScalingGroup with decrement terminates the VM without replacing it", async () => {
+    const h = await harness([{ name: "hotel" }]);
+    try {
+      await h.createGroup("web", "hotel:8", 3);
+      await h.run(2);
+      const [victim] = await h.instances("web");
+      await h.api("TerminateInstanceInAutoScalingGroup", { InstanceId: victim!.id, ShouldDecrementDesiredCapacity: true });
+      await h.run(3);
+      assert.equal(h.alive("hotel"), 2);
+      const activity = (await h.activities("web")).find((a) => a.description === `Terminating EC2 instance: ${victim!.id}`);
+      assert.equal(activity?.statusCode, "Successful", "the API's activity is completed by the controller");
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("deletes a group by terminating every VM, then the group", async () => {
+    const h = await harness([{ name: "hotel" }, { name: "ec2" }]);
+    try {
+      await h.createGroup("web", "hotel:8,ec2:-1", 10);
+      await h.run(2);
+      await h.api("DeleteAutoScalingGroup", { AutoScalingGroupName: "web" });
+      assert.equal((await h.store.reads(h.user.id).getGroup("web"))?.status, "deleting");
+      await h.run(3);
+      assert.equal(await h.store.reads(h.user.id).getGroup("web"), null);
+      assert.equal(h.alive("hotel") + h.alive("ec2"), 0);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("stays short and says so when every site is full or failing", async () => {
+    const h = await harness([{ name: "hotel", capacity: 2 }, { name: "ec2", capacity: 1 }]);
+    try {
+      await h.createGroup("web", "hotel:8,ec2:-1", 5);
+      await h.run(3);
+      assert.deepEqual(await h.layout("web"), { hotel: 2, ec2: 1 });
+      const shortfalls = (await h.activities("web")).filter((a) => a.description.startsWith("Placing VMs"));
+      assert.ok(shortfalls.length >= 1 && shortfalls.length <= 2, `recorded when it changes, not every pass: ${shortfalls.length}`);
+      assert.match(shortfalls[0]!.cause, /2 VMs short of 5: hotel is backing off .*; ec2 is backing off/);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe("crash safety", () => {
+  it("drives an unfinished launch again with its token after a restart: the cloud answers with the same VMs", async () => {
+    const h = await harness([{ name: "hotel" }]);
+    try {
+      await h.createGroup("web", "hotel:8", 3);
+      const group = await h.store.reads(h.user.id).getGroup("web");
+      const deployment = await h.store.controller.deploymentId();
+      // The process committed its intent and made the cloud call, then died before recording.
+      const token = "11111111-2222-3333-4444-555555555555";
+      await h.store.controller.apply({
+        insertIntents: [{ token, userId: h.user.id, groupId: group!.id, site: "hotel", count: 3, createdAt: h.clock.now(), cause: "launching 3 on hotel" }],
+      });
+      const made = await h.driver("hotel").launch({
+        credentials: null,
+        spec: { imageId: "ami-test", instanceType: "m1.small" },
+        count: 3,
+        token,
+        tags: { [VM_TAGS.deployment]: deployment, [VM_TAGS.token]: token },
+      });
+      h.restart();
+      await h.run(2);
+      assert.deepEqual((await h.instances("web")).map((i) => i.id).sort(), made.map((vm) => vm.id).sort());
+      assert.equal(h.alive("hotel"), 3, "nothing launched twice");
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("terminates VMs of this deployment that no group owns, after the grace period, and leaves others' alone", async () => {
+    const h = await harness([{ name: "hotel" }], { orphanGraceMs: 120_000 });
+    try {
+      await h.createGroup("web", "hotel:8", 1);
+      await h.run(1);
+      const deployment = await h.store.controller.deploymentId();
+      const spec = { imageId: "ami-test", instanceType: "m1.small" };
+      const [orphan] = await h.driver("hotel").launch({ credentials: null, spec, count: 1, token: "lost", tags: { [VM_TAGS.deployment]: deployment } });
+      const [foreign] = await h.driver("hotel").launch({ credentials: null, spec, count: 1, token: "other", tags: { [VM_TAGS.deployment]: "someone-else" } });
+      await h.run(2);
+      assert.equal(h.driver("hotel").vms().find((vm) => vm.id === orphan!.id)?.state, "running", "within the grace period");
+      h.clock.advance(120_000);
+      await h.run(1);
+      assert.equal(h.driver("hotel").vms().find((vm) => vm.id === orphan!.id)?.state, "terminated");
+      assert.equal(h.driver("hotel").vms().find((vm) => vm.id === foreign!.id)?.state, "running");
+      assert.equal((await h.instances("web")).length, 1);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("picks up groups created after it started (the change log)", async () => {
+    const h = await harness([{ name: "hotel" }]);
+    try {
+      await h.run(1);
+      await h.createGroup("late", "hotel:8", 2);
+      await h.run(1);
+      assert.deepEqual(await h.layout("late"), { hotel: 2 });
+    } finally {
+      await h.close();
+    }
+  });
+});

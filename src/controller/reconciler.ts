@@ -1,0 +1,614 @@
+/**
+ * One reconcile pass: compare what should be with what the clouds report, and act on the
+ * difference. Level-triggered: a pass needs nothing from the previous one that is not in the
+ * store, so a restart at any point loses nothing.
+ *
+ *   refresh ─▶ list clouds ─▶ judge health ─▶ collect orphans ─▶ decide placement
+ *      ─▶ record intents, terminations, activities (one transaction)
+ *      ─▶ cloud calls: terminate, launch (re-driving unfinished launches with their tokens)
+ *      ─▶ record outcomes (one transaction) ─▶ failed sites back off; decide again for the
+ *         groups they left short, so the shortfall overflows to the next site in this pass
+ *
+ * Crash safety: a launch's intent (group, site, count, token) is committed before the cloud
+ * call and removed only with the VMs it made; after a restart the intent is driven again with
+ * the same token, and the cloud answers with the same VMs. VMs tagged with this deployment that
+ * no group owns and no intent explains are terminated after a grace period.
+ *
+ * The pure decisions live in `core/` (`health.ts`, `placement.ts`, `backoff.ts`); this file
+ * only gathers their inputs and carries out their outputs.
+ */
+import { randomUUID } from "node:crypto";
+import { backOff, backoffSeconds, isBackingOff } from "../core/backoff.js";
+import { judgeHealth, type Observation } from "../core/health.js";
+import { decidePlacement, type LaunchDecision, type TerminationDecision } from "../core/placement.js";
+import { fullLaunchConfigurationName } from "../core/sites.js";
+import type { LaunchIntent, ManagedInstance, OwnedGroup, SiteBackoff } from "../core/types.js";
+import { isCloudError, VM_TAGS, type CloudVm, type DriverCredentials, type VmSpec } from "../clouds/driver.js";
+import type { PhantomConfig } from "../config/config.js";
+import type { Logger } from "../observability/logger.js";
+import type { VmCount } from "../observability/metrics.js";
+import type { ActivityCompletion, ControllerWrites, OwnedActivity } from "../store/controller-store.js";
+import type { Store } from "../store/store.js";
+import {
+  completion,
+  failedLaunchActivity,
+  launchActivity,
+  shortfallActivity,
+  terminationActivity,
+} from "./activity-records.js";
+import { outcomeOf, type CloudAccess, type Listing } from "./cloud-access.js";
+import type { Clock } from "./clock.js";
+
+/** The controller's timing, from the `controller:` section of the configuration. */
+export type ControllerSettings = PhantomConfig["controller"];
+
+/** What one pass did, for logs, metrics and tests. */
+export interface PassReport {
+  readonly groups: number;
+  readonly instances: number;
+  readonly launched: number;
+  readonly launchRequests: number;
+  readonly terminated: number;
+  readonly orphansTerminated: number;
+  readonly failures: number;
+}
+
+/** Everything a pass needs. */
+export interface ReconcilerDeps {
+  readonly store: Store;
+  readonly clouds: CloudAccess;
+  readonly clock: Clock;
+  readonly settings: ControllerSettings;
+  readonly logger: Logger;
+}
+
+interface GroupState {
+  group: OwnedGroup;
+  instances: ManagedInstance[];
+}
+
+/** A launch about to be made: a new intent, or one left unfinished by a crash. */
+interface PendingLaunch {
+  readonly intent: LaunchIntent;
+  readonly why: string;
+}
+
+/** A batch of writes being put together during a pass. */
+class Batch {
+  readonly #instances = new Map<string, ManagedInstance>();
+  insertIntents: LaunchIntent[] = [];
+  deleteIntents: string[] = [];
+  deleteInstances: { userId: string; id: string }[] = [];
+  insertActivities: OwnedActivity[] = [];
+  completeActivities: ActivityCompletion[] = [];
+  putBackoffs: SiteBackoff[] = [];
+  clearBackoffs: { userId: string; site: string }[] = [];
+  deleteGroups: { userId: string; groupId: string }[] = [];
+
+  /** A new VM (version 0). */
+  insert(instance: ManagedInstance): void {
+    this.#instances.set(`${instance.userId}\0${instance.id}`, instance);
+  }
+
+  /**
+   * A changed VM, given with the version it was read at; returns it as written. A row is
+   * written once per batch with its version one higher, however often the pass changed it.
+   */
+  update(changed: ManagedInstance): ManagedInstance {
+    const key = `${changed.userId}\0${changed.id}`;
+    const earlier = this.#instances.get(key);
+    const written = { ...changed, version: earlier === undefined ? changed.version + 1 : earlier.version };
+    this.#instances.set(key, written);
+    return written;
+  }
+
+  toWrites(): ControllerWrites {
+    return { ...this, putInstances: [...this.#instances.values()] };
+  }
+
+  get empty(): boolean {
+    return this.#instances.size === 0 && Object.values(this).every((v) => (v as unknown[]).length === 0);
+  }
+}
+
+/** How long a VM may stay `Terminating` before its termination is asked for again. */
+const TERMINATE_RETRY_MS = 30_000;
+/** Launch calls made at once. */
+const LAUNCH_CONCURRENCY = 16;
+
+/** Runs reconcile passes over an in-memory model of every group, kept in step with the store. */
+export class Reconciler {
+  readonly #groups = new Map<string, GroupState>();
+  readonly #intents = new Map<string, LaunchIntent>();
+  readonly #backoffs = new Map<string, SiteBackoff>();
+  /** When each unexplained VM (`site\0id`) was first seen. */
+  readonly #orphans = new Map<string, number>();
+  /** The last shortfall recorded per group, so it is recorded once, not every pass. */
+  readonly #shortfalls = new Map<string, string>();
+  #changeSeq = 0;
+  #deploymentId: string | null = null;
+  #loaded = false;
+
+  constructor(private readonly deps: ReconcilerDeps) {}
+
+  /** The VMs of the in-memory model by user, group, site and lifecycle state (metrics). */
+  *vmCounts(): Generator<VmCount> {
+    for (const { group, instances } of this.#groups.values()) {
+      const counts = new Map<string, number>();
+      for (const i of instances) counts.set(`${i.site}\0${i.lifecycleState}`, (counts.get(`${i.site}\0${i.lifecycleState}`) ?? 0) + 1);
+      for (const [key, count] of counts) {
+        const [site = "", state = ""] = key.split("\0");
+        yield { user: group.userId, group: group.name, site, state, count };
+      }
+    }
+  }
+
+  /** Drops the in-memory model (the controller lost its lease); the next pass reloads it. */
+  reset(): void {
+    this.#groups.clear();
+    this.#intents.clear();
+    this.#backoffs.clear();
+    this.#orphans.clear();
+    this.#shortfalls.clear();
+    this.#loaded = false;
+  }
+
+  /** This deployment's id (tags every VM). */
+  async deploymentId(): Promise<string> {
+    this.#deploymentId ??= await this.deps.store.controller.deploymentId();
+    return this.#deploymentId;
+  }
+
+  /** One pass. */
+  async runPass(): Promise<PassReport> {
+    const { clock } = this.deps;
+    await this.#refresh();
+    const now = clock.now();
+    const deployment = await this.deploymentId();
+    const listings = await this.deps.clouds.listAll(deployment, this.#usersBySite(), now.getTime());
+    const batch = new Batch();
+    const report = { groups: this.#groups.size, instances: 0, launched: 0, launchRequests: 0, terminated: 0, orphansTerminated: 0, failures: 0 };
+
+    const seen = this.#index(listings);
+    this.#judge(seen, batch, now);
+    const orphans = this.#collectOrphans(listings, deployment, now);
+
+    // Terminations asked for before and not yet confirmed are asked for again now and then.
+    const toTerminate: ManagedInstance[] = [];
+    for (const state of this.#groups.values()) {
+      for (const i of state.instances) {
+        if (i.lifecycleState === "Terminating" && (i.terminateRequestedAt === null || now.getTime() - i.terminateRequestedAt.getTime() >= TERMINATE_RETRY_MS)) {
+          const next = batch.update({ ...i, terminateRequestedAt: now });
+          this.#replace(state, i, next);
+          toTerminate.push(next);
+        }
+      }
+    }
+
+    // Launches left unfinished (by a crash) are driven again first, with their own tokens.
+    const launches: PendingLaunch[] = [...this.#intents.values()].map((intent) => ({ intent, why: intent.cause }));
+    const blockedByListing = this.#listingFailures(listings);
+    for (const state of this.#groups.values()) {
+      report.instances += state.instances.length;
+      this.#decide(state, blockedByListing, now, batch, launches, toTerminate);
+    }
+
+    const conflicts = await this.#apply(batch);
+    const terminations = toTerminate.filter((i) => !conflicts.has(i.groupId));
+    report.terminated = terminations.length;
+    await this.#terminate(terminations, orphans, now);
+    report.orphansTerminated = orphans.length;
+
+    // Launch; failures back their site off and the groups they left short are decided again,
+    // so the shortfall overflows to the next site in this same pass.
+    let round: PendingLaunch[] = launches.filter((l) => !conflicts.has(l.intent.groupId));
+    for (let attempt = 0; round.length > 0 && attempt <= this.#maxClouds(); attempt++) {
+      const outcome = await this.#launch(round, now);
+      report.launchRequests += round.length;
+      report.launched += outcome.launched;
+      report.failures += outcome.failedGroups.size;
+      if (outcome.failedGroups.size === 0) break;
+      const retry = new Batch();
+      const next: PendingLaunch[] = [];
+      for (const groupId of outcome.failedGroups) {
+        const state = this.#groups.get(groupId);
+        if (state) this.#decide(state, blockedByListing, now, retry, next, [], "launches-only");
+      }
+      await this.#apply(retry);
+      round = next;
+    }
+    return report;
+  }
+
+  // ── Refresh ────────────────────────────────────────────────────────────────────────────
+
+  async #refresh(): Promise<void> {
+    const store = this.deps.store.controller;
+    if (!this.#loaded) {
+      const snapshot = await store.loadSnapshot();
+      this.reset();
+      for (const { group, instances } of snapshot.groups) this.#groups.set(group.id, { group, instances });
+      for (const intent of snapshot.intents) this.#intents.set(intent.token, intent);
+      for (const b of snapshot.backoffs) this.#backoffs.set(backoffKey(b.userId, b.site), b);
+      this.#changeSeq = snapshot.changeSeq;
+      this.#loaded = true;
+      return;
+    }
+    const changes = await store.changesSince(this.#changeSeq);
+    for (const { group, instances } of changes.groups) this.#groups.set(group.id, { group, instances });
+    for (const id of changes.goneGroupIds) {
+      this.#groups.delete(id);
+      this.#shortfalls.delete(id);
+    }
+    this.#changeSeq = changes.changeSeq;
+  }
+
+  // ── Listing and health ─────────────────────────────────────────────────────────────────
+
+  #usersBySite(): Map<string, Set<string>> {
+    const out = new Map<string, Set<string>>();
+    const add = (site: string, userId: string) => {
+      if (!this.deps.clouds.perUser(site)) return;
+      let users = out.get(site);
+      if (!users) out.set(site, (users = new Set()));
+      users.add(userId);
+    };
+    for (const { group, instances } of this.#groups.values()) {
+      for (const c of group.clouds) add(c.site, group.userId);
+      for (const i of instances) add(i.site, i.userId);
+    }
+    for (const intent of this.#intents.values()) add(intent.site, intent.userId);
+    return out;
+  }
+
+  /** Listings by `site\0user` (user empty for shared sites). */
+  #index(listings: readonly Listing[]): Map<string, Listing["result"]> {
+    return new Map(listings.map((l) => [listingKey(l.site, l.userId), l.result]));
+  }
+
+  #observe(seen: Map<string, Listing["result"]>, i: ManagedInstance): Observation {
+    const result = seen.get(listingKey(i.site, this.deps.clouds.perUser(i.site) ? i.userId : null));
+    if (result === undefined || "error" in result) return { kind: "unknown" };
+    const vm = result.vms.get(i.id);
+    return vm === undefined ? { kind: "absent" } : { kind: "listed", state: vm.state };
+  }
+
+  #judge(seen: Map<string, Listing["result"]>, batch: Batch, now: Date): void {
+    const health = { bootTimeoutMs: this.deps.settings.bootTimeoutMs, missingGraceMs: this.deps.settings.missingGraceMs };
+    for (const state of this.#groups.values()) {
+      const kept: ManagedInstance[] = [];
+      for (const i of state.instances) {
+        const verdict = judgeHealth(i, this.#observe(seen, i), i.site, now, health);
+        const event = verdict.event;
+        if (event?.kind === "terminated") {
+          batch.deleteInstances.push({ userId: i.userId, id: i.id });
+          batch.completeActivities.push(completion("terminate", i, "Successful", null, now));
+          continue;
+        }
+        const next = verdict.instance === i ? i : batch.update(verdict.instance);
+        if (event?.kind === "in-service") {
+          batch.completeActivities.push(completion("launch", i, "Successful", null, now));
+          // A VM booted on this site: the site works again for this user.
+          const key = backoffKey(i.userId, i.site);
+          const b = this.#backoffs.get(key);
+          if (b && !isBackingOff(b, now)) {
+            this.#backoffs.delete(key);
+            batch.clearBackoffs.push({ userId: i.userId, site: i.site });
+          }
+        } else if (event?.kind === "boot-failed") {
+          batch.completeActivities.push(completion("launch", i, "Failed", event.reason, now));
+          this.#backOff(i.userId, i.site, `a VM failed to boot (${event.reason})`, now, batch);
+        }
+        kept.push(next);
+      }
+      state.instances = kept;
+    }
+  }
+
+  /** Unexplained VMs past their grace period, to terminate. */
+  #collectOrphans(listings: readonly Listing[], deployment: string, now: Date): { site: string; userId: string | null; id: string }[] {
+    const known = new Set<string>();
+    for (const { instances } of this.#groups.values()) for (const i of instances) known.add(`${i.site}\0${i.id}`);
+    const tokens = new Set(this.#intents.keys());
+    const stillSeen = new Set<string>();
+    const due: { site: string; userId: string | null; id: string }[] = [];
+    for (const listing of listings) {
+      if ("error" in listing.result) {
+        // Not listed this pass: keep what we knew of its orphans.
+        for (const key of this.#orphans.keys()) if (key.startsWith(`${listing.site}\0`)) stillSeen.add(key);
+        continue;
+      }
+      for (const vm of listing.result.vms.values()) {
+        const key = `${listing.site}\0${vm.id}`;
+        if (vm.tags[VM_TAGS.deployment] !== deployment || known.has(key) || isGone(vm)) continue;
+        if (tokens.has(vm.tags[VM_TAGS.token] ?? "")) continue;
+        stillSeen.add(key);
+        const first = this.#orphans.get(key) ?? now.getTime();
+        this.#orphans.set(key, first);
+        if (now.getTime() - first >= this.deps.settings.orphanGraceMs) due.push({ site: listing.site, userId: listing.userId, id: vm.id });
+      }
+    }
+    for (const key of this.#orphans.keys()) if (!stillSeen.has(key)) this.#orphans.delete(key);
+    return due;
+  }
+
+  #listingFailures(listings: readonly Listing[]): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const l of listings) {
+      if ("error" in l.result) out.set(listingKey(l.site, l.userId), l.result.error);
+    }
+    return out;
+  }
+
+  // ── Decisions ──────────────────────────────────────────────────────────────────────────
+
+  /** Sites of the group that may not take new VMs now, with why. */
+  #blocked(group: OwnedGroup, listingFailures: Map<string, string>, now: Date): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const { site } of group.clouds) {
+      if (this.deps.clouds.driver(site) === undefined) {
+        out.set(site, "is not a configured site");
+        continue;
+      }
+      const b = this.#backoffs.get(backoffKey(group.userId, site));
+      if (b && isBackingOff(b, now)) {
+        // The end time, not a countdown: the reason stays the same pass after pass.
+        out.set(site, `is backing off until ${b.until.toISOString().replace(/\.\d{3}Z$/, "Z")} after ${b.lastError}`);
+        continue;
+      }
+      const failure = listingFailures.get(listingKey(site, this.deps.clouds.perUser(site) ? group.userId : null));
+      if (failure === "no credentials") out.set(site, "has no credentials for this user (phantom credentials set)");
+      else if (failure !== undefined) out.set(site, `could not be listed (${failure})`);
+    }
+    return out;
+  }
+
+  #decide(
+    state: GroupState,
+    listingFailures: Map<string, string>,
+    now: Date,
+    batch: Batch,
+    launches: PendingLaunch[],
+    toTerminate: ManagedInstance[],
+    mode: "all" | "launches-only" = "all",
+  ): void {
+    const { group } = state;
+    const launching = new Map<string, number>();
+    for (const intent of this.#intents.values()) {
+      if (intent.groupId === group.id) launching.set(intent.site, (launching.get(intent.site) ?? 0) + intent.count);
+    }
+    const decision = decidePlacement({ group, instances: state.instances, launching, blocked: this.#blocked(group, listingFailures, now) });
+    if (mode === "all") {
+      for (const t of decision.terminations) this.#markTerminating(state, t, now, batch, toTerminate);
+      if (group.status === "deleting" && state.instances.length === 0 && launching.size === 0) {
+        batch.deleteGroups.push({ userId: group.userId, groupId: group.id });
+        this.#groups.delete(group.id);
+        return;
+      }
+    }
+    for (const l of decision.launches) launches.push(this.#intend(group, l, now, batch));
+    const last = this.#shortfalls.get(group.id);
+    if (decision.shortfall !== null && decision.shortfall !== last) {
+      batch.insertActivities.push(shortfallActivity(group, decision.shortfall, now));
+      this.#shortfalls.set(group.id, decision.shortfall);
+    } else if (decision.shortfall === null && last !== undefined) {
+      this.#shortfalls.delete(group.id);
+    }
+  }
+
+  #markTerminating(state: GroupState, t: TerminationDecision, now: Date, batch: Batch, toTerminate: ManagedInstance[]): void {
+    const next = batch.update({ ...t.instance, lifecycleState: "Terminating", terminationReason: t.cause, terminateRequestedAt: now });
+    this.#replace(state, t.instance, next);
+    batch.insertActivities.push(terminationActivity(state.group, next, t.cause, now));
+    toTerminate.push(next);
+  }
+
+  #intend(group: OwnedGroup, l: LaunchDecision, now: Date, batch: Batch): PendingLaunch {
+    const intent: LaunchIntent = {
+      token: randomUUID(),
+      userId: group.userId,
+      groupId: group.id,
+      site: l.site,
+      count: l.count,
+      createdAt: now,
+      cause: l.cause,
+    };
+    this.#intents.set(intent.token, intent);
+    batch.insertIntents.push(intent);
+    return { intent, why: l.cause };
+  }
+
+  #maxClouds(): number {
+    let max = 1;
+    for (const { group } of this.#groups.values()) max = Math.max(max, group.clouds.length);
+    return max;
+  }
+
+  // ── Effects ────────────────────────────────────────────────────────────────────────────
+
+  /** Applies a batch; returns the groups whose rows the API changed meanwhile (reloaded next pass). */
+  async #apply(batch: Batch): Promise<Set<string>> {
+    if (batch.empty) return new Set();
+    const result = await this.deps.store.controller.apply(batch.toWrites());
+    const conflicts = new Set(result.conflictedGroupIds);
+    if (conflicts.size > 0) {
+      // The next refresh reloads these groups from the store: take them out of the model now
+      // so this pass acts on nothing stale, and force their reload.
+      for (const id of conflicts) this.#groups.delete(id);
+      this.#loaded = false;
+    }
+    return conflicts;
+  }
+
+  async #terminate(instances: readonly ManagedInstance[], orphans: readonly { site: string; userId: string | null; id: string }[], now: Date): Promise<void> {
+    const batches = new Map<string, { site: string; userId: string | null; ids: string[] }>();
+    const add = (site: string, userId: string | null, id: string) => {
+      const key = listingKey(site, userId);
+      let b = batches.get(key);
+      if (!b) batches.set(key, (b = { site, userId, ids: [] }));
+      b.ids.push(id);
+    };
+    for (const i of instances) add(i.site, this.deps.clouds.perUser(i.site) ? i.userId : null, i.id);
+    for (const o of orphans) add(o.site, o.userId, o.id);
+    await Promise.all(
+      [...batches.values()].map(async ({ site, userId, ids }) => {
+        const driver = this.deps.clouds.driver(site);
+        if (!driver) return;
+        const credentials = userId === null ? null : await this.deps.clouds.credentials(userId, site, now.getTime());
+        if (credentials === undefined) return;
+        try {
+          await driver.terminate(credentials, ids);
+          this.#observed(site, "terminate", "ok");
+        } catch (e) {
+          // Retried by a later pass: the VMs stay Terminating (orphans stay unexplained).
+          this.#observed(site, "terminate", outcomeOf(e));
+          this.deps.logger.warn({ site, count: ids.length, err: e }, "terminate failed");
+        }
+      }),
+    );
+  }
+
+  async #launch(round: readonly PendingLaunch[], now: Date): Promise<{ launched: number; failedGroups: Set<string> }> {
+    const batch = new Batch();
+    const failedGroups = new Set<string>();
+    let launched = 0;
+    const queue = [...round];
+    const worker = async () => {
+      for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+        const made = await this.#launchOne(next, now, batch, failedGroups);
+        launched += made;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(LAUNCH_CONCURRENCY, queue.length) }, worker));
+    await this.#apply(batch);
+    return { launched, failedGroups };
+  }
+
+  /** One launch call and what it leaves in the batch; returns how many VMs it made. */
+  async #launchOne({ intent, why }: PendingLaunch, now: Date, batch: Batch, failedGroups: Set<string>): Promise<number> {
+    const state = this.#groups.get(intent.groupId);
+    if (state === undefined) {
+      // Only after a reload race: the intent stays and is driven again once its group is back.
+      this.deps.logger.warn({ token: intent.token, groupId: intent.groupId }, "launch intent without its group; retrying later");
+      return 0;
+    }
+    const fail = (error: string) => {
+      this.#intents.delete(intent.token);
+      batch.deleteIntents.push(intent.token);
+      const backoff = this.#backOff(intent.userId, intent.site, error, now, batch);
+      batch.insertActivities.push(failedLaunchActivity(state.group, intent.site, intent.count, error, backoffSeconds(backoff, now), now));
+      failedGroups.add(intent.groupId);
+      return 0;
+    };
+    const driver = this.deps.clouds.driver(intent.site);
+    if (!driver) return fail(`${intent.site} is not a configured site`);
+    const credentials = await this.deps.clouds.credentials(intent.userId, intent.site, now.getTime());
+    if (credentials === undefined) return fail(`no credentials for ${intent.site} (phantom credentials set)`);
+    const spec = await this.#spec(intent, state.group, credentials);
+    if (spec === null) return fail(`no launch configuration for ${intent.site}`);
+    let vms: CloudVm[];
+    try {
+      vms = await driver.launch({ credentials, spec, count: intent.count, token: intent.token, tags: this.#tags(intent, state.group) });
+      this.deps.clouds.count(intent.site, "launch", "ok", vms.length);
+    } catch (e) {
+      this.#observed(intent.site, "launch", outcomeOf(e));
+      const error = isCloudError(e) ? `${intent.site} answered ${e.code}` : `${intent.site} failed: ${e instanceof Error ? e.message : String(e)}`;
+      if (!isCloudError(e)) this.deps.logger.error({ err: e, site: intent.site }, "launch failed unexpectedly");
+      return fail(error);
+    }
+    this.#intents.delete(intent.token);
+    batch.deleteIntents.push(intent.token);
+    const { group } = state;
+    const lcName = fullLaunchConfigurationName(group.launchConfigurationBase, intent.site);
+    const instances = vms.map((vm): ManagedInstance => ({
+      id: vm.id,
+      userId: intent.userId,
+      groupId: intent.groupId,
+      groupName: group.name,
+      site: intent.site,
+      launchConfigurationName: lcName,
+      instanceType: vm.instanceType,
+      lifecycleState: "Pending",
+      healthStatus: "Healthy",
+      protectedFromScaleIn: group.extra.NewInstancesProtectedFromScaleIn === true,
+      launchedAt: vm.launchedAt,
+      launchToken: intent.token,
+      cloudState: vm.state,
+      lastSeenAt: now,
+      missingSince: null,
+      inServiceAt: null,
+      healthReason: null,
+      terminationReason: null,
+      terminateRequestedAt: null,
+      version: 0,
+    }));
+    for (const i of instances) batch.insert(i);
+    state.instances.push(...instances);
+    for (const i of instances) batch.insertActivities.push(launchActivity(group, i, why, now));
+    if (vms.length < intent.count) {
+      // The cloud ran out of room part way: a capacity signal like any other.
+      this.#backOff(intent.userId, intent.site, `${intent.site} launched only ${vms.length} of ${intent.count}`, now, batch);
+      failedGroups.add(intent.groupId);
+    }
+    return vms.length;
+  }
+
+  async #spec(intent: LaunchIntent, group: OwnedGroup, credentials: DriverCredentials | null): Promise<VmSpec | null> {
+    const name = fullLaunchConfigurationName(group.launchConfigurationBase, intent.site);
+    const { items } = await this.deps.store.reads(intent.userId).listLaunchConfigurations([name], { limit: 1 });
+    const lc = items[0];
+    if (!lc) return null;
+    return {
+      imageId: lc.spec.ImageId,
+      instanceType: lc.spec.InstanceType,
+      keyName: credentials?.keyName ?? lc.spec.KeyName,
+      userData: lc.spec.UserData,
+      securityGroups: lc.spec.SecurityGroups,
+    };
+  }
+
+  #tags(intent: LaunchIntent, group: OwnedGroup): Record<string, string> {
+    const tags: Record<string, string> = {};
+    for (const t of group.tags) if (t.propagateAtLaunch && !t.key.startsWith("aws:")) tags[t.key] = t.value;
+    tags[VM_TAGS.deployment] = this.#deploymentId ?? "";
+    tags[VM_TAGS.user] = intent.userId;
+    tags[VM_TAGS.group] = intent.groupId;
+    tags[VM_TAGS.groupName] = group.name;
+    tags[VM_TAGS.token] = intent.token;
+    return tags;
+  }
+
+  /** Backs (user, site) off after a failure; returns the backoff in effect. */
+  #backOff(userId: string, site: string, error: string, now: Date, batch: Batch): SiteBackoff {
+    const key = backoffKey(userId, site);
+    const { backoffInitialMs: initialMs, backoffMaxMs: maxMs } = this.deps.settings;
+    // One failure per pass per (user, site): several groups failing on one full site is one signal.
+    const already = batch.putBackoffs.find((b) => backoffKey(b.userId, b.site) === key);
+    if (already) return already;
+    const next = backOff(this.#backoffs.get(key), userId, site, error, now, { initialMs, maxMs });
+    this.#backoffs.set(key, next);
+    batch.putBackoffs.push(next);
+    return next;
+  }
+
+  #replace(state: GroupState, old: ManagedInstance, next: ManagedInstance): void {
+    const k = state.instances.indexOf(old);
+    if (k >= 0) state.instances[k] = next;
+  }
+
+  #observed(site: string, call: "launch" | "describe" | "terminate", outcome: ReturnType<typeof outcomeOf>): void {
+    this.deps.clouds.count(site, call, outcome);
+  }
+}
+
+function backoffKey(userId: string, site: string): string {
+  return `${userId}\0${site}`;
+}
+
+function listingKey(site: string, userId: string | null): string {
+  return `${site}\0${userId ?? ""}`;
+}
+
+function isGone(vm: CloudVm): boolean {
+  return vm.state === "terminated" || vm.state === "shutting-down";
+}

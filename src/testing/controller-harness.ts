@@ -1,0 +1,174 @@
+/**
+ * The controller on a virtual clock, for tests: a real store (SQLite in memory), one fake
+ * driver per site, the reconciler, and a user who changes groups through the real API handlers
+ * (without HTTP). `run(n)` runs n passes, moving the clock one interval after each.
+ */
+import { randomBytes } from "node:crypto";
+import type { ApiSettings, ActionContext } from "../api/actions/action.js";
+import { AUTOSCALING_ACTIONS } from "../api/actions/index.js";
+import type { SiteConfig } from "../config/config.js";
+import type { Activity, Instance, UserWithSecret } from "../core/types.js";
+import { FakeDriver } from "../clouds/fake/fake-driver.js";
+import { CloudAccess } from "../controller/cloud-access.js";
+import { Reconciler, type ControllerSettings, type PassReport } from "../controller/reconciler.js";
+import { createLogger } from "../observability/logger.js";
+import { SecretBox } from "../secrets/secret-box.js";
+import { openStore } from "../store/open-store.js";
+import type { Store } from "../store/store.js";
+import { addUser } from "../users/user-accounts.js";
+import { VirtualClock } from "./virtual-clock.js";
+
+/** A site of the harness: a fake cloud. */
+export interface HarnessSite {
+  readonly name: string;
+  readonly capacity?: number;
+  readonly bootSeconds?: number;
+}
+
+/** The settings controller tests run with unless they say otherwise. */
+export const TEST_CONTROLLER_SETTINGS: ControllerSettings = {
+  intervalMs: 5_000,
+  bootTimeoutMs: 600_000,
+  missingGraceMs: 60_000,
+  backoffInitialMs: 30_000,
+  backoffMaxMs: 600_000,
+  orphanGraceMs: 120_000,
+};
+
+/** A controller, its clouds and a user, on a virtual clock. */
+export class ControllerHarness {
+  readonly clock = new VirtualClock();
+  readonly drivers = new Map<string, FakeDriver>();
+  reconciler!: Reconciler;
+  user!: UserWithSecret;
+  store!: Store;
+  readonly calls: { site: string; call: string; outcome: string }[] = [];
+  readonly #box = new SecretBox(randomBytes(32));
+  #settings!: ControllerSettings;
+  #sites!: SiteConfig[];
+
+  /** Starts a harness. */
+  static async start(sites: readonly HarnessSite[], settings: Partial<ControllerSettings> = {}): Promise<ControllerHarness> {
+    const h = new ControllerHarness();
+    h.store = await openStore("sqlite::memory:");
+    h.#settings = { ...TEST_CONTROLLER_SETTINGS, ...settings };
+    h.#sites = sites.map((s) => ({
+      name: s.name,
+      driver: "simulated",
+      capacity: s.capacity ?? 1000,
+      bootSeconds: s.bootSeconds ?? 0,
+      launchFailureRate: 0,
+      apiErrorRate: 0,
+      apiLatencyMs: 0,
+      deathRatePerHour: 0,
+    }));
+    sites.forEach((s, k) => {
+      // Distinct seeds: VM ids must not repeat across sites (they are unique per user).
+      const options = { clock: () => h.clock.now(), site: s.name, capacity: s.capacity, bootSeconds: s.bootSeconds ?? 0, seed: k + 1 };
+      h.drivers.set(s.name, new FakeDriver(options));
+    });
+    h.user = await addUser(h.store, h.#box, "tester");
+    h.restart();
+    return h;
+  }
+
+  /** A new reconciler over the same store and clouds: what a restart after a crash sees. */
+  restart(): void {
+    const clouds = new CloudAccess(this.#sites, this.drivers, this.store, this.#box, (site, call, outcome) =>
+      this.calls.push({ site, call, outcome }),
+    );
+    this.reconciler = new Reconciler({
+      store: this.store,
+      clouds,
+      clock: this.clock,
+      settings: this.#settings,
+      logger: createLogger(process.env.PHANTOM_TEST_LOG_LEVEL ?? "silent"),
+    });
+  }
+
+  /** The driver of a site. */
+  driver(site: string): FakeDriver {
+    const d = this.drivers.get(site);
+    if (!d) throw new Error(`no site ${site}`);
+    return d;
+  }
+
+  /** Calls an API action as the harness's user, at the virtual clock's time. */
+  async api(action: string, input: Record<string, unknown>): Promise<Record<string, unknown> | undefined> {
+    const handler = AUTOSCALING_ACTIONS[action];
+    if (!handler) throw new Error(`no action ${action}`);
+    const settings: ApiSettings = {
+      region: "test",
+      catalog: { names: this.#sites.map((s) => s.name), defaultSite: null },
+      limits: { launchConfigurations: 200, groups: 500 },
+    };
+    const ctx: ActionContext = { user: this.user, store: this.store, settings, now: this.clock.now(), groupChanged: () => {} };
+    return handler.handle(input, ctx);
+  }
+
+  /** Creates `base@site` for every site, then a Phantom group over `clouds` keeping `n` VMs. */
+  async createGroup(name: string, clouds: string, n: number, options: { maxSize?: number; tags?: Record<string, string> } = {}): Promise<void> {
+    const base = `lc-${name}`;
+    for (const entry of clouds.split(",")) {
+      const site = entry.split(":")[0]!;
+      const existing = await this.store.reads(this.user.id).listLaunchConfigurations([`${base}@${site}`], { limit: 1 });
+      if (existing.items.length === 0) {
+        await this.api("CreateLaunchConfiguration", { LaunchConfigurationName: `${base}@${site}`, ImageId: "ami-test", InstanceType: "m1.small" });
+      }
+    }
+    const tags = { PHANTOM_DEFINITION: "error_overflow_n_preserving", clouds, n_preserve: String(n), ...options.tags };
+    await this.api("CreateAutoScalingGroup", {
+      AutoScalingGroupName: name,
+      LaunchConfigurationName: base,
+      MinSize: 0,
+      MaxSize: options.maxSize ?? 1000,
+      Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+    });
+  }
+
+  /** One pass at the current time. */
+  pass(): Promise<PassReport> {
+    return this.reconciler.runPass();
+  }
+
+  /** `passes` passes, the clock moving `stepMs` (default: one interval) after each. */
+  async run(passes: number, stepMs = this.#settings.intervalMs): Promise<PassReport[]> {
+    const reports: PassReport[] = [];
+    for (let k = 0; k < passes; k++) {
+      reports.push(await this.pass());
+      this.clock.advance(stepMs);
+    }
+    return reports;
+  }
+
+  /** The group's VMs as the API shows them. */
+  async instances(group: string): Promise<Instance[]> {
+    const g = await this.store.reads(this.user.id).getGroup(group);
+    return g === null ? [] : this.store.reads(this.user.id).instancesOfGroups([g.id]);
+  }
+
+  /** `{ site: count }` of the group's VMs that are not terminating, optionally only in `state`. */
+  async layout(group: string, state?: Instance["lifecycleState"]): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const i of await this.instances(group)) {
+      if (i.lifecycleState === "Terminating" || (state !== undefined && i.lifecycleState !== state)) continue;
+      out[i.site] = (out[i.site] ?? 0) + 1;
+    }
+    return out;
+  }
+
+  /** The group's activities, newest first. */
+  async activities(group: string): Promise<Activity[]> {
+    const page = await this.store.reads(this.user.id).listActivities({ groupName: group, includeDeletedGroups: true }, { limit: 1000 });
+    return page.items;
+  }
+
+  /** VMs on a site's cloud that are not terminated, of every group. */
+  alive(site: string): number {
+    return this.driver(site).vms().filter((vm) => vm.state !== "terminated").length;
+  }
+
+  async close(): Promise<void> {
+    await this.store.close();
+  }
+}
