@@ -1,10 +1,57 @@
 /**
  * Seeds a store directly (no HTTP) with one user's launch configurations, groups and instances,
- * for the API benchmark.
+ * for the benchmarks.
  */
 import { randomUUID } from "node:crypto";
-import type { Group, ManagedInstance } from "../src/core/types.js";
-import type { Store } from "../src/store/store.js";
+import type { CloudSlot, Group, ManagedInstance } from "../src/core/types.js";
+import type { Store, UserTx } from "../src/store/store.js";
+
+/** The launch configurations `web@<site>` that every benchmark group uses. */
+export async function insertLaunchConfigurations(tx: UserTx, sites: readonly string[]): Promise<void> {
+  for (const site of sites) {
+    await tx.insertLaunchConfiguration({
+      name: `web@${site}`,
+      baseName: "web",
+      site,
+      arn: `arn:phantom:autoscaling:phantom:123456789012:launchConfiguration:${randomUUID()}:launchConfigurationName/web@${site}`,
+      createdTime: new Date(),
+      spec: { ImageId: "ami-12345678", InstanceType: "m1.small" },
+    });
+  }
+}
+
+/**
+ * A Phantom group of the `web` launch configurations, as CreateAutoScalingGroup with the
+ * placement tags (and two tags propagated to its VMs) makes it.
+ */
+export function benchGroup(name: string, clouds: readonly CloudSlot[], desired: number, maxSize = 100): Group {
+  const id = randomUUID();
+  return {
+    id,
+    name,
+    arn: `arn:phantom:autoscaling:phantom:123456789012:autoScalingGroup:${id}:autoScalingGroupName/${name}`,
+    launchConfigurationName: "web",
+    launchConfigurationBase: "web",
+    minSize: 0,
+    maxSize,
+    desiredCapacity: desired,
+    defaultCooldown: 300,
+    healthCheckType: "EC2",
+    healthCheckGracePeriod: 0,
+    definition: "error_overflow_n_preserving",
+    clouds,
+    tags: [
+      { key: "PHANTOM_DEFINITION", value: "error_overflow_n_preserving", propagateAtLaunch: false },
+      { key: "clouds", value: clouds.map((c) => `${c.site}:${c.max}`).join(","), propagateAtLaunch: false },
+      { key: "env", value: "bench", propagateAtLaunch: true },
+      { key: "n_preserve", value: String(desired), propagateAtLaunch: false },
+      { key: "team", value: "infra", propagateAtLaunch: true },
+    ],
+    status: "active",
+    createdTime: new Date(),
+    extra: {},
+  };
+}
 
 /** Seeds `groups` Phantom groups of `instancesPerGroup` VMs each over the sites given. */
 export async function seedGroups(
@@ -15,44 +62,12 @@ export async function seedGroups(
   const now = new Date();
   const instances: ManagedInstance[] = [];
   await store.write(userId, async (tx) => {
-    for (const site of options.sites) {
-      await tx.insertLaunchConfiguration({
-        name: `web@${site}`,
-        baseName: "web",
-        site,
-        arn: `arn:phantom:autoscaling:phantom:123456789012:launchConfiguration:${randomUUID()}:launchConfigurationName/web@${site}`,
-        createdTime: now,
-        spec: { ImageId: "ami-12345678", InstanceType: "m1.small" },
-      });
-    }
+    await insertLaunchConfigurations(tx, options.sites);
     for (let g = 0; g < options.groups; g++) {
-      const id = randomUUID();
       const name = `group-${String(g).padStart(3, "0")}`;
-      const group: Group = {
-        id,
-        name,
-        arn: `arn:phantom:autoscaling:phantom:123456789012:autoScalingGroup:${id}:autoScalingGroupName/${name}`,
-        launchConfigurationName: "web",
-        launchConfigurationBase: "web",
-        minSize: 0,
-        maxSize: 100,
-        desiredCapacity: options.instancesPerGroup,
-        defaultCooldown: 300,
-        healthCheckType: "EC2",
-        healthCheckGracePeriod: 0,
-        definition: "error_overflow_n_preserving",
-        clouds: options.sites.map((site, i) => ({ site, max: i === options.sites.length - 1 ? -1 : 8 })),
-        tags: [
-          { key: "PHANTOM_DEFINITION", value: "error_overflow_n_preserving", propagateAtLaunch: false },
-          { key: "clouds", value: options.sites.map((s, i) => `${s}:${i === options.sites.length - 1 ? -1 : 8}`).join(","), propagateAtLaunch: false },
-          { key: "env", value: "bench", propagateAtLaunch: true },
-          { key: "n_preserve", value: String(options.instancesPerGroup), propagateAtLaunch: false },
-          { key: "team", value: "infra", propagateAtLaunch: true },
-        ],
-        status: "active",
-        createdTime: now,
-        extra: {},
-      };
+      const clouds = options.sites.map((site, i) => ({ site, max: i === options.sites.length - 1 ? -1 : 8 }));
+      const group = benchGroup(name, clouds, options.instancesPerGroup);
+      const id = group.id;
       await tx.insertGroup(group);
       for (let i = 0; i < options.instancesPerGroup; i++) {
         const site = options.sites[i < 8 ? 0 : options.sites.length - 1]!;

@@ -3,7 +3,7 @@
  * The CLI's `serve` and the end-to-end tests both start Phantom through here.
  */
 import type { Server } from "node:http";
-import type { PhantomConfig } from "../config/config.js";
+import type { PhantomConfig, SiteConfig } from "../config/config.js";
 import { createApiServer, listen, type TextRoutes } from "../api/http-server.js";
 import { PhantomMetrics } from "../observability/metrics.js";
 import { QueryEndpoint } from "../api/query-endpoint.js";
@@ -16,7 +16,8 @@ import { openState } from "./open-state.js";
 import type { Store } from "../store/store.js";
 import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
-import { createDriver } from "../clouds/create-driver.js";
+import { createDriver, type DriverDeps } from "../clouds/create-driver.js";
+import type { CloudDriver } from "../clouds/driver.js";
 import { CloudAccess } from "../controller/cloud-access.js";
 import { systemClock, type Clock } from "../controller/clock.js";
 import { ControllerLoop } from "../controller/controller-loop.js";
@@ -47,6 +48,8 @@ export interface StartOptions {
   readonly controller?: boolean;
   /** Seeds the simulated clouds' randomness (default: Math.random). */
   readonly random?: () => number;
+  /** Makes each site's driver (default {@link createDriver}); tests keep the clouds they make, to look into them. */
+  readonly createDriver?: (site: SiteConfig, deps: DriverDeps) => CloudDriver;
 }
 
 /** The Phantom settings the API reads, from the configuration. */
@@ -73,8 +76,9 @@ function startController(
   clock: Clock,
   options: StartOptions,
 ): { loop: ControllerLoop; metrics: PhantomMetrics; stop(): Promise<void> } {
+  const makeDriver = options.createDriver ?? createDriver;
   const drivers = new Map(
-    config.sites.map((site) => [site.name, createDriver(site, { clock: () => clock.now(), random: options.random ?? Math.random })]),
+    config.sites.map((site) => [site.name, makeDriver(site, { clock: () => clock.now(), random: options.random ?? Math.random })]),
   );
   // The metrics read the loop and the reconciler, which count their calls in the metrics.
   const parts: { loop?: ControllerLoop; reconciler?: Reconciler } = {};
@@ -89,6 +93,7 @@ function startController(
   const loop = new ControllerLoop(reconciler, store.controller, {
     holder: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
     intervalMs: config.controller.intervalMs,
+    leaseMs: config.controller.leaseMs,
     clock,
     logger: options.logger,
     onPass: (_report, durationMs) => metrics.pass(durationMs),

@@ -53,6 +53,11 @@ export interface PhantomConfig {
     readonly backoffInitialMs: number;
     readonly backoffMaxMs: number;
     readonly orphanGraceMs: number;
+    /**
+     * How long the controller lease outlives its holder's last pass: after a crash, the
+     * restarted process (or another replica) takes over the clouds after this long.
+     */
+    readonly leaseMs: number;
   };
 }
 
@@ -109,6 +114,8 @@ const fileSchema = z
         backoff_initial_seconds: z.number().positive().default(30),
         backoff_max_seconds: z.number().positive().default(600),
         orphan_grace_seconds: z.number().min(0).default(120),
+        // Default: six intervals, at least 30 s (see parseConfig).
+        lease_seconds: z.number().positive().optional(),
       })
       .strict()
       .default({
@@ -177,6 +184,11 @@ export function parseConfig(document: unknown, source: string): PhantomConfig {
   if (raw.controller.backoff_max_seconds < raw.controller.backoff_initial_seconds) {
     throw new ConfigError(`${source}: controller.backoff_max_seconds must be at least controller.backoff_initial_seconds`);
   }
+  // The holder renews the lease at every pass: it must outlive a pass and the wait for the next.
+  const leaseSeconds = raw.controller.lease_seconds ?? Math.max(30, raw.controller.interval_seconds * 6);
+  if (leaseSeconds < raw.controller.interval_seconds * 2) {
+    throw new ConfigError(`${source}: controller.lease_seconds must be at least twice controller.interval_seconds`);
+  }
   const defaultSite = raw.default_site ?? null;
   if (defaultSite !== null && !sites.some((s) => s.name === defaultSite)) {
     throw new ConfigError(
@@ -198,6 +210,7 @@ export function parseConfig(document: unknown, source: string): PhantomConfig {
       backoffInitialMs: raw.controller.backoff_initial_seconds * 1000,
       backoffMaxMs: raw.controller.backoff_max_seconds * 1000,
       orphanGraceMs: raw.controller.orphan_grace_seconds * 1000,
+      leaseMs: leaseSeconds * 1000,
     },
   };
 }

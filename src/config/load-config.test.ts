@@ -121,8 +121,13 @@ sites:
       backoffInitialMs: 30_000,
       backoffMaxMs: 600_000,
       orphanGraceMs: 0,
+      leaseMs: 30_000,
     });
     fails({ configFile: write("controller: { backoff_initial_seconds: 60, backoff_max_seconds: 30 }\nsites: { a: { driver: simulated } }\n"), env: {} }, /backoff_max_seconds must be at least/);
+    const lease = write("controller: { interval_seconds: 0.1, lease_seconds: 1 }\nsites: { a: { driver: simulated } }\n");
+    assert.equal(loadConfig({ configFile: lease, env: {} }).config.controller.leaseMs, 1000);
+    assert.equal(loadConfig({ configFile: write("controller: { interval_seconds: 10 }\nsites: { a: { driver: simulated } }\n"), env: {} }).config.controller.leaseMs, 60_000);
+    fails({ configFile: write("controller: { interval_seconds: 1, lease_seconds: 1 }\nsites: { a: { driver: simulated } }\n"), env: {} }, /lease_seconds must be at least twice/);
     fails({ configFile: write("controller: { interval: 3 }\nsites: { a: { driver: simulated } }\n"), env: {} }, /controller: Unrecognized key: "interval"/);
   });
   it("names a missing file", () => fails({ configFile: join(dir, "absent.yaml"), env: {} }, /cannot read config file .*absent\.yaml: ENOENT/));

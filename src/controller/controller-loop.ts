@@ -30,6 +30,8 @@ export class ControllerLoop {
     private readonly options: {
       readonly holder: string;
       readonly intervalMs: number;
+      /** How long each renewal holds the lease; see `controller.lease_seconds`. */
+      readonly leaseMs: number;
       readonly clock: Clock;
       readonly logger: Logger;
       /** Called after every pass (metrics). */
@@ -80,10 +82,9 @@ export class ControllerLoop {
   }
 
   async #tick(): Promise<void> {
-    const { clock, logger, holder, intervalMs } = this.options;
+    const { clock, logger, holder, leaseMs } = this.options;
     try {
-      // The lease outlives a few missed passes, so a slow pass does not hand it over.
-      const leader = await this.store.acquireLease(holder, clock.now(), Math.max(30_000, intervalMs * 6));
+      const leader = await this.store.acquireLease(holder, clock.now(), leaseMs);
       if (!leader) {
         if (this.#leader) logger.info({ holder }, "lost the controller lease");
         this.#leader = false;
@@ -93,7 +94,8 @@ export class ControllerLoop {
       if (!this.#leader) logger.info({ holder }, "holding the controller lease");
       this.#leader = true;
       const started = performance.now();
-      const report = await this.reconciler.runPass();
+      // Renewed again before the pass acts: a pass that outlived the lease stops there.
+      const report = await this.reconciler.runPass(() => this.store.acquireLease(holder, clock.now(), leaseMs));
       const durationMs = performance.now() - started;
       this.options.onPass?.(report, durationMs);
       if (report.launchRequests > 0 || report.terminated > 0 || report.orphansTerminated > 0 || report.failures > 0) {

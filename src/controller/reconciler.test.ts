@@ -67,6 +67,9 @@ describe("the controller on a virtual clock", () => {
       await h.createGroup("web", "hotel:8,ec2:-1", 10);
       await h.pass();
       assert.deepEqual(await h.layout("web"), { hotel: 5, ec2: 5 });
+      const failed = (await h.activities("web")).filter((a) => a.statusCode === "Failed").map((a) => a.cause);
+      assert.deepEqual(failed.length, 1);
+      assert.match(failed[0]!, /hotel had room for only 5 of 8; backing off hotel for 30s$/);
     } finally {
       await h.close();
     }
@@ -148,6 +151,33 @@ describe("the controller on a virtual clock", () => {
       const termination = (await h.activities("web")).find((a) => a.description === `Terminating EC2 instance: ${victim.id}`);
       assert.equal(termination?.statusCode, "Successful");
       assert.match(termination?.cause ?? "", /it is unhealthy: hotel reports it terminated/);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("keeps an API change that lands in the middle of a pass (version conflict), and acts on it next pass", async () => {
+    const h = await harness([{ name: "hotel", bootSeconds: 10 }]);
+    try {
+      await h.createGroup("web", "hotel:8", 2);
+      await h.pass();
+      const [victim] = await h.instances("web");
+      h.clock.advance(11_000);
+      // The API marks the VM unhealthy after the controller read its model, while it lists the
+      // cloud: the controller's write (Pending → InService) then finds a newer row.
+      const driver = h.driver("hotel");
+      const describe = driver.describe.bind(driver);
+      driver.describe = async (credentials, filter) => {
+        driver.describe = describe;
+        await h.api("SetInstanceHealth", { InstanceId: victim!.id, HealthStatus: "Unhealthy" });
+        return describe(credentials, filter);
+      };
+      await h.pass();
+      assert.equal((await h.instances("web")).find((i) => i.id === victim!.id)?.healthStatus, "Unhealthy", "the API's write survived");
+      await h.run(3);
+      const ids = (await h.instances("web")).map((i) => i.id);
+      assert.equal(ids.includes(victim!.id), false, "the unhealthy VM was terminated once the group was reloaded");
+      assert.equal(ids.length, 2);
     } finally {
       await h.close();
     }
@@ -277,6 +307,64 @@ describe("the controller on a virtual clock", () => {
       const shortfalls = (await h.activities("web")).filter((a) => a.description.startsWith("Placing VMs"));
       assert.ok(shortfalls.length >= 1 && shortfalls.length <= 2, `recorded when it changes, not every pass: ${shortfalls.length}`);
       assert.match(shortfalls[0]!.cause, /2 VMs short of 5: hotel is backing off .*; ec2 is backing off/);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe("launches whose outcome is unknown", () => {
+  it("drives a launch that timed out once more with its token, adopting VMs the cloud made anyway", async () => {
+    const h = await harness([{ name: "hotel" }, { name: "ec2" }]);
+    try {
+      await h.createGroup("web", "hotel:8,ec2:-1", 3);
+      const driver = h.driver("hotel");
+      const launch = driver.launch.bind(driver);
+      driver.launch = async (request) => {
+        driver.launch = launch;
+        await launch(request); // the cloud made the VMs, but the answer was lost
+        throw new CloudError("transient", "RequestTimeout", "RequestTimeout: no answer");
+      };
+      await h.pass();
+      assert.deepEqual(await h.layout("web"), {}, "nothing recorded yet, and nothing launched elsewhere");
+      h.clock.advance(5_000);
+      await h.pass();
+      assert.deepEqual(await h.layout("web"), { hotel: 3 });
+      await h.run(30, 10_000);
+      assert.equal(h.alive("hotel") + h.alive("ec2"), 3, "no VM launched twice, none terminated as an orphan");
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("gives the launch up after a second unknown outcome, and overflows", async () => {
+    const h = await harness([{ name: "hotel" }, { name: "ec2" }]);
+    try {
+      await h.createGroup("web", "hotel:8,ec2:-1", 2);
+      const timeout = () => new CloudError("transient", "RequestTimeout", "RequestTimeout: no answer");
+      h.driver("hotel").nextLaunchErrors.push(timeout(), timeout());
+      await h.pass();
+      h.clock.advance(5_000);
+      await h.pass();
+      assert.deepEqual(await h.layout("web"), { ec2: 2 });
+      const failed = (await h.activities("web")).filter((a) => a.statusCode === "Failed");
+      assert.match(failed[0]?.cause ?? "", /hotel answered RequestTimeout; backing off hotel for \d+s$/);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe("the lease", () => {
+  it("records and carries out nothing when the lease was lost during the pass", async () => {
+    const h = await harness([{ name: "hotel" }]);
+    try {
+      await h.createGroup("web", "hotel:8", 2);
+      await h.reconciler.runPass(async () => false);
+      assert.deepEqual(await h.layout("web"), {});
+      assert.equal(h.driver("hotel").calls.filter((c) => c.method === "launch").length, 0);
+      const snapshot = await h.store.controller.loadSnapshot();
+      assert.deepEqual(snapshot.intents, []);
     } finally {
       await h.close();
     }

@@ -125,6 +125,17 @@ export class Reconciler {
   readonly #orphans = new Map<string, number>();
   /** The last shortfall recorded per group, so it is recorded once, not every pass. */
   readonly #shortfalls = new Map<string, string>();
+  /** Groups whose rows a batch found changed: reloaded from the store at the next refresh. */
+  readonly #stale = new Set<string>();
+  /**
+   * When this process last asked the cloud to terminate each VM (`user\0id`). A stored
+   * `terminateRequestedAt` does not prove the call was made: a crash can fall between the
+   * commit and the call. So a VM `Terminating` that this process has not asked for yet is
+   * asked for at once.
+   */
+  readonly #terminationsAsked = new Map<string, number>();
+  /** Launch tokens whose last call ended without knowing whether VMs were made. */
+  readonly #uncertain = new Set<string>();
   #changeSeq = 0;
   #deploymentId: string | null = null;
   #loaded = false;
@@ -150,6 +161,9 @@ export class Reconciler {
     this.#backoffs.clear();
     this.#orphans.clear();
     this.#shortfalls.clear();
+    this.#stale.clear();
+    this.#terminationsAsked.clear();
+    this.#uncertain.clear();
     this.#loaded = false;
   }
 
@@ -159,8 +173,12 @@ export class Reconciler {
     return this.#deploymentId;
   }
 
-  /** One pass. */
-  async runPass(): Promise<PassReport> {
+  /**
+   * One pass. `stillLeader`, when given, is asked once the decisions are made and before any
+   * of them is recorded or carried out; when it answers false the pass stops there and the
+   * model is dropped (another replica drives the clouds now).
+   */
+  async runPass(stillLeader?: () => Promise<boolean>): Promise<PassReport> {
     const { clock } = this.deps;
     await this.#refresh();
     const now = clock.now();
@@ -170,14 +188,17 @@ export class Reconciler {
     const report = { groups: this.#groups.size, instances: 0, launched: 0, launchRequests: 0, terminated: 0, orphansTerminated: 0, failures: 0 };
 
     const seen = this.#index(listings);
-    this.#judge(seen, batch, now);
-    const orphans = this.#collectOrphans(listings, deployment, now);
+    const owned = this.#judge(seen, batch, now);
+    const orphans = this.#collectOrphans(listings, owned, deployment, now);
 
-    // Terminations asked for before and not yet confirmed are asked for again now and then.
+    // Terminations not yet confirmed are asked for again now and then, and at once when this
+    // process has not asked for them itself (recorded before a crash or by the API).
     const toTerminate: ManagedInstance[] = [];
     for (const state of this.#groups.values()) {
       for (const i of state.instances) {
-        if (i.lifecycleState === "Terminating" && (i.terminateRequestedAt === null || now.getTime() - i.terminateRequestedAt.getTime() >= TERMINATE_RETRY_MS)) {
+        if (i.lifecycleState !== "Terminating") continue;
+        const asked = this.#terminationsAsked.get(instanceKey(i));
+        if (asked === undefined || now.getTime() - asked >= TERMINATE_RETRY_MS) {
           const next = batch.update({ ...i, terminateRequestedAt: now });
           this.#replace(state, i, next);
           toTerminate.push(next);
@@ -193,6 +214,10 @@ export class Reconciler {
       this.#decide(state, blockedByListing, now, batch, launches, toTerminate);
     }
 
+    if (stillLeader && !(await stillLeader())) {
+      this.reset();
+      return report;
+    }
     const conflicts = await this.#apply(batch);
     const terminations = toTerminate.filter((i) => !conflicts.has(i.groupId));
     report.terminated = terminations.length;
@@ -241,6 +266,19 @@ export class Reconciler {
       this.#shortfalls.delete(id);
     }
     this.#changeSeq = changes.changeSeq;
+    if (this.#stale.size > 0) {
+      const ids = [...this.#stale];
+      this.#stale.clear();
+      const reloaded = await store.loadGroups(ids);
+      for (const { group, instances } of reloaded) this.#groups.set(group.id, { group, instances });
+      const present = new Set(reloaded.map((g) => g.group.id));
+      for (const id of ids) {
+        if (present.has(id)) continue;
+        this.#groups.delete(id);
+        // Its intents could not have been stored (they reference the group): forget them.
+        for (const [token, intent] of this.#intents) if (intent.groupId === id) this.#intents.delete(token);
+      }
+    }
   }
 
   // ── Listing and health ─────────────────────────────────────────────────────────────────
@@ -266,21 +304,27 @@ export class Reconciler {
     return new Map(listings.map((l) => [listingKey(l.site, l.userId), l.result]));
   }
 
-  #observe(seen: Map<string, Listing["result"]>, i: ManagedInstance): Observation {
+  /** What the listings say of one VM; a listed VM is added to `owned`. */
+  #observe(seen: Map<string, Listing["result"]>, i: ManagedInstance, owned: Set<CloudVm>): Observation {
     const result = seen.get(listingKey(i.site, this.deps.clouds.perUser(i.site) ? i.userId : null));
     if (result === undefined || "error" in result) return { kind: "unknown" };
     const vm = result.vms.get(i.id);
-    return vm === undefined ? { kind: "absent" } : { kind: "listed", state: vm.state };
+    if (vm === undefined) return { kind: "absent" };
+    owned.add(vm);
+    return { kind: "listed", state: vm.state };
   }
 
-  #judge(seen: Map<string, Listing["result"]>, batch: Batch, now: Date): void {
+  /** Judges every VM of the model on the listings; returns the listed VMs that a group owns. */
+  #judge(seen: Map<string, Listing["result"]>, batch: Batch, now: Date): Set<CloudVm> {
+    const owned = new Set<CloudVm>();
     const health = { bootTimeoutMs: this.deps.settings.bootTimeoutMs, missingGraceMs: this.deps.settings.missingGraceMs };
     for (const state of this.#groups.values()) {
       const kept: ManagedInstance[] = [];
       for (const i of state.instances) {
-        const verdict = judgeHealth(i, this.#observe(seen, i), i.site, now, health);
+        const verdict = judgeHealth(i, this.#observe(seen, i, owned), i.site, now, health);
         const event = verdict.event;
         if (event?.kind === "terminated") {
+          this.#terminationsAsked.delete(instanceKey(i));
           batch.deleteInstances.push({ userId: i.userId, id: i.id });
           batch.completeActivities.push(completion("terminate", i, "Successful", null, now));
           continue;
@@ -303,12 +347,19 @@ export class Reconciler {
       }
       state.instances = kept;
     }
+    return owned;
   }
 
-  /** Unexplained VMs past their grace period, to terminate. */
-  #collectOrphans(listings: readonly Listing[], deployment: string, now: Date): { site: string; userId: string | null; id: string }[] {
-    const known = new Set<string>();
-    for (const { instances } of this.#groups.values()) for (const i of instances) known.add(`${i.site}\0${i.id}`);
+  /**
+   * Unexplained VMs past their grace period, to terminate. `owned` are the listed VMs of the
+   * model's groups (from `#judge`): only the rest are looked at, without a key per VM listed.
+   */
+  #collectOrphans(
+    listings: readonly Listing[],
+    owned: ReadonlySet<CloudVm>,
+    deployment: string,
+    now: Date,
+  ): { site: string; userId: string | null; id: string }[] {
     const tokens = new Set(this.#intents.keys());
     const stillSeen = new Set<string>();
     const due: { site: string; userId: string | null; id: string }[] = [];
@@ -319,9 +370,9 @@ export class Reconciler {
         continue;
       }
       for (const vm of listing.result.vms.values()) {
-        const key = `${listing.site}\0${vm.id}`;
-        if (vm.tags[VM_TAGS.deployment] !== deployment || known.has(key) || isGone(vm)) continue;
+        if (owned.has(vm) || vm.tags[VM_TAGS.deployment] !== deployment || isGone(vm)) continue;
         if (tokens.has(vm.tags[VM_TAGS.token] ?? "")) continue;
+        const key = `${listing.site}\0${vm.id}`;
         stillSeen.add(key);
         const first = this.#orphans.get(key) ?? now.getTime();
         this.#orphans.set(key, first);
@@ -431,11 +482,11 @@ export class Reconciler {
     if (batch.empty) return new Set();
     const result = await this.deps.store.controller.apply(batch.toWrites());
     const conflicts = new Set(result.conflictedGroupIds);
-    if (conflicts.size > 0) {
-      // The next refresh reloads these groups from the store: take them out of the model now
-      // so this pass acts on nothing stale, and force their reload.
-      for (const id of conflicts) this.#groups.delete(id);
-      this.#loaded = false;
+    // Take these groups out of the model so this pass acts on nothing stale; the next refresh
+    // reloads them from the store (their intents, kept in memory, count until then).
+    for (const id of conflicts) {
+      this.#groups.delete(id);
+      this.#stale.add(id);
     }
     return conflicts;
   }
@@ -448,7 +499,10 @@ export class Reconciler {
       if (!b) batches.set(key, (b = { site, userId, ids: [] }));
       b.ids.push(id);
     };
-    for (const i of instances) add(i.site, this.deps.clouds.perUser(i.site) ? i.userId : null, i.id);
+    for (const i of instances) {
+      add(i.site, this.deps.clouds.perUser(i.site) ? i.userId : null, i.id);
+      this.#terminationsAsked.set(instanceKey(i), now.getTime());
+    }
     for (const o of orphans) add(o.site, o.userId, o.id);
     await Promise.all(
       [...batches.values()].map(async ({ site, userId, ids }) => {
@@ -514,8 +568,19 @@ export class Reconciler {
       this.#observed(intent.site, "launch", outcomeOf(e));
       const error = isCloudError(e) ? `${intent.site} answered ${e.code}` : `${intent.site} failed: ${e instanceof Error ? e.message : String(e)}`;
       if (!isCloudError(e)) this.deps.logger.error({ err: e, site: intent.site }, "launch failed unexpectedly");
+      // A timeout or a 5xx may come after the cloud launched the VMs. Such a launch keeps its
+      // intent and is driven once more with the same token next pass, so VMs made despite
+      // the error are adopted rather than made again; a second failure gives it up.
+      const unknownOutcome = !isCloudError(e) || e.kind === "transient" || e.kind === "throttled";
+      if (unknownOutcome && !this.#uncertain.has(intent.token)) {
+        this.#uncertain.add(intent.token);
+        this.#backOff(intent.userId, intent.site, error, now, batch);
+        return 0;
+      }
+      this.#uncertain.delete(intent.token);
       return fail(error);
     }
+    this.#uncertain.delete(intent.token);
     this.#intents.delete(intent.token);
     batch.deleteIntents.push(intent.token);
     const { group } = state;
@@ -547,7 +612,10 @@ export class Reconciler {
     for (const i of instances) batch.insertActivities.push(launchActivity(group, i, why, now));
     if (vms.length < intent.count) {
       // The cloud ran out of room part way: a capacity signal like any other.
-      this.#backOff(intent.userId, intent.site, `${intent.site} launched only ${vms.length} of ${intent.count}`, now, batch);
+      const error = `${intent.site} had room for only ${vms.length} of ${intent.count}`;
+      const backoff = this.#backOff(intent.userId, intent.site, error, now, batch);
+      const missing = intent.count - vms.length;
+      batch.insertActivities.push(failedLaunchActivity(group, intent.site, missing, error, backoffSeconds(backoff, now), now));
       failedGroups.add(intent.groupId);
     }
     return vms.length;
@@ -603,6 +671,10 @@ export class Reconciler {
 
 function backoffKey(userId: string, site: string): string {
   return `${userId}\0${site}`;
+}
+
+function instanceKey(i: ManagedInstance): string {
+  return `${i.userId}\0${i.id}`;
 }
 
 function listingKey(site: string, userId: string | null): string {

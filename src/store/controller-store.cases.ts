@@ -357,6 +357,22 @@ export function controllerStoreCases(target: StoreTarget): void {
       });
     });
 
+    it("loads the current rows of the groups asked for, leaving out those that are gone", async (t) => {
+      const { store, ids } = await openWithUsers(t, ["alice"]);
+      const [alice] = ids as [string];
+      const [g1, g2] = [group("g1"), group("g2")];
+      await store.write(alice, async (tx) => {
+        await tx.insertGroup(g1);
+        await tx.insertGroup(g2);
+      });
+      await putNew(store, [managedInstance("i-1", g1, alice)]);
+      await store.write(alice, (tx) => tx.deleteGroup(g2.id));
+      assert.deepEqual(await store.controller.loadGroups([g1.id, g2.id, "no-such-group"]), [
+        { group: owned(g1, alice), instances: [managedInstance("i-1", g1, alice)] },
+      ]);
+      assert.deepEqual(await store.controller.loadGroups([]), []);
+    });
+
     it("keeps one deployment id for every store on the database", async (t) => {
       const { store, more } = await open(t);
       const stores = more === null ? [store, store] : [store, await more()];

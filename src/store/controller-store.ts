@@ -126,6 +126,8 @@ export interface ControllerStore {
    *   positions behind the last position read): load a new snapshot.
    */
   changesSince(changeSeq: number): Promise<ControllerChanges>;
+  /** The current rows of these groups (with their VMs); groups that no longer exist are absent. */
+  loadGroups(groupIds: readonly string[]): Promise<GroupWithInstances[]>;
   /**
    * Applies one batch in one transaction, and bumps the generation of every user it names
    * once (`deleteIntents` name none).

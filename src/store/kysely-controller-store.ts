@@ -282,6 +282,11 @@ export class KyselyControllerStore implements ControllerStore {
     return { changeSeq: horizon, groups, goneGroupIds: ids.filter((id) => !present.has(id)) };
   }
 
+  async loadGroups(groupIds: readonly string[]): Promise<GroupWithInstances[]> {
+    if (groupIds.length === 0) return [];
+    return this.#readConsistently((trx) => loadGroups(trx, this.#postgres, groupIds));
+  }
+
   async apply(writes: ControllerWrites): Promise<ControllerWriteResult> {
     if (isEmpty(writes)) return { conflictedGroupIds: [] };
     return this.#db.transaction().execute(async (trx) => {

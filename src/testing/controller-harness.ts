@@ -33,6 +33,7 @@ export const TEST_CONTROLLER_SETTINGS: ControllerSettings = {
   backoffInitialMs: 30_000,
   backoffMaxMs: 600_000,
   orphanGraceMs: 120_000,
+  leaseMs: 30_000,
 };
 
 /** A controller, its clouds and a user, on a virtual clock. */

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { parseConfig, type PhantomConfig } from "../config/config.js";
-import { startPhantom, type RunningPhantom } from "../app/start-phantom.js";
+import { startPhantom, type RunningPhantom, type StartOptions } from "../app/start-phantom.js";
 import { createLogger, type Logger } from "../observability/logger.js";
 import { addUser } from "../users/user-accounts.js";
 
@@ -32,7 +32,7 @@ export const TEST_SITES = {
 /** Starts Phantom; `document` overrides parts of the YAML configuration. */
 export async function startTestPhantom(
   document: Record<string, unknown> = {},
-  options: { schema?: string; clock?: () => Date; logger?: Logger; controller?: boolean } = {},
+  options: { schema?: string; clock?: () => Date; logger?: Logger; controller?: boolean; createDriver?: StartOptions["createDriver"] } = {},
 ): Promise<TestPhantom> {
   const config = parseConfig(
     { listen: "127.0.0.1:0", db: "sqlite::memory:", sites: TEST_SITES, master_key_file: "/nonexistent/unused", ...document },
@@ -43,6 +43,7 @@ export async function startTestPhantom(
     masterKey: randomBytes(32).toString("hex"),
     ...(options.schema !== undefined ? { schema: options.schema } : {}),
     ...(options.clock !== undefined ? { clock: options.clock } : {}),
+    ...(options.createDriver !== undefined ? { createDriver: options.createDriver } : {}),
     // API tests place VMs themselves; end-to-end tests turn the controller on.
     controller: options.controller ?? false,
   });
