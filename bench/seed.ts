@@ -49,6 +49,7 @@ export function benchGroup(name: string, clouds: readonly CloudSlot[], desired: 
     ],
     status: "active",
     createdTime: new Date(),
+    scaledAt: null,
     extra: {},
   };
 }

@@ -4,6 +4,10 @@
  * the same database while it runs. Any failure prints one line on stderr and exits non-zero.
  */
 import { Command } from "commander";
+
+// Phantom pins @aws-sdk/client-ec2 to a release that supports Node 20 (see package.json); the
+// SDK's warning that later releases will need Node 22 says nothing an operator can act on.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 import { registerServe } from "./serve-command.js";
 import { registerUser } from "./user-command.js";
 import { registerCredentials } from "./credentials-command.js";

@@ -228,6 +228,7 @@ export function createGroup(input: CreateGroupInput, catalog: SiteCatalog, ident
     tags,
     status: "active",
     createdTime: identity.now,
+    scaledAt: null,
     extra: echoed(input),
   };
 }

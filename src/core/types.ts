@@ -93,6 +93,11 @@ export interface Group {
   readonly status: GroupStatus;
   readonly createdTime: Date;
   /**
+   * When a metric or a scaling policy last changed the desired capacity: the start of the
+   * cooldown that delays the next such change (never a replacement).
+   */
+  readonly scaledAt: Date | null;
+  /**
    * Other `CreateAutoScalingGroup`/`UpdateAutoScalingGroup` members that Phantom stores and
    * echoes without acting on them (AWS member names), e.g. `TerminationPolicies`.
    */
@@ -196,4 +201,49 @@ export interface SiteBackoff {
   readonly failures: number;
   readonly until: Date;
   readonly lastError: string;
+}
+
+/** A metric dimension (CloudWatch's `Name`/`Value`). */
+export interface MetricDimension {
+  readonly name: string;
+  readonly value: string;
+}
+
+/** A metric series: namespace, name and the exact set of dimensions (sorted by name). */
+export interface MetricSeries {
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: readonly MetricDimension[];
+}
+
+/** Values of one series in one minute, aggregated as CloudWatch's statistic sets are. */
+export interface MetricAggregate {
+  readonly sampleCount: number;
+  readonly sum: number;
+  readonly minimum: number;
+  readonly maximum: number;
+}
+
+/** One minute of one series. */
+export interface MetricPoint extends MetricSeries, MetricAggregate {
+  /** The start of the minute. */
+  readonly minute: Date;
+  readonly unit: string | null;
+}
+
+/** The AWS scaling policy types Phantom runs. */
+export type PolicyType = "SimpleScaling" | "StepScaling" | "TargetTrackingScaling";
+
+/**
+ * A scaling policy of a group. `spec` holds the `PutScalingPolicy` members other than the
+ * group and policy names, as decoded (AWS member names), so Describe echoes them and the
+ * decisions in `core/scaling-policies.ts` read them.
+ */
+export interface ScalingPolicy {
+  readonly groupId: string;
+  readonly groupName: string;
+  readonly name: string;
+  readonly arn: string;
+  readonly policyType: PolicyType;
+  readonly spec: Readonly<Record<string, unknown>>;
 }

@@ -77,6 +77,7 @@ const GROUP_COLUMNS = [
   "created_at",
   "extra",
   "version",
+  "scaled_at",
 ] as const satisfies readonly (keyof GroupRow)[];
 
 /**

@@ -111,6 +111,7 @@ export function groupColumns(group: Group): Omit<GroupsTable, "id" | "user_id" |
     status: group.status,
     created_at: group.createdTime.getTime(),
     extra: JSON.stringify(group.extra),
+    scaled_at: group.scaledAt?.getTime() ?? null,
   };
 }
 
@@ -134,6 +135,7 @@ export function toGroup(row: Omit<GroupRow, "version">, tags: GroupTag[]): Group
     status: row.status as GroupStatus,
     createdTime: new Date(row.created_at),
     extra: JSON.parse(row.extra) as Record<string, unknown>,
+    scaledAt: row.scaled_at === null ? null : new Date(row.scaled_at),
   };
 }
 

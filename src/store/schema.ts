@@ -60,6 +60,45 @@ export interface GroupsTable {
   created_at: number;
   extra: string;
   version: Generated<number>;
+  /** Epoch ms of the last capacity change by a metric or policy; null if none. */
+  scaled_at: number | null;
+}
+
+/** A user's metric series (namespace, name, dimensions), one row each. */
+export interface MetricSeriesTable {
+  id: Generated<number>;
+  user_id: string;
+  /** JSON `[namespace, metricName, [[name, value]…]]` with dimensions sorted by name. */
+  series_key: string;
+  namespace: string;
+  metric_name: string;
+  /** JSON `[[name, value]…]`, sorted by name. */
+  dimensions: string;
+  last_put_at: number;
+}
+
+/** One minute of one series, aggregated. */
+export interface MetricPointsTable {
+  series_id: number;
+  /** Epoch ms of the start of the minute. */
+  minute: number;
+  unit: string | null;
+  sample_count: number;
+  sum: number;
+  minimum: number;
+  maximum: number;
+}
+
+/** Scaling policies of groups (`PutScalingPolicy`). */
+export interface ScalingPoliciesTable {
+  user_id: string;
+  group_id: string;
+  name: string;
+  arn: string;
+  policy_type: string;
+  /** JSON of the PutScalingPolicy members other than the names. */
+  spec: string;
+  created_at: number;
 }
 
 /** Tags of groups. */
@@ -166,6 +205,9 @@ export interface Database {
   cloud_credentials: CloudCredentialsTable;
   launch_configurations: LaunchConfigurationsTable;
   groups: GroupsTable;
+  metric_series: MetricSeriesTable;
+  metric_points: MetricPointsTable;
+  scaling_policies: ScalingPoliciesTable;
   group_tags: GroupTagsTable;
   group_launch_configurations: GroupLaunchConfigurationsTable;
   instances: InstancesTable;

@@ -76,6 +76,7 @@ export function group(name: string, overrides: Partial<Group> = {}): Group {
     tags: [],
     status: "active",
     createdTime: new Date(1_700_000_000_789),
+    scaledAt: null,
     extra: {},
     ...overrides,
   };

@@ -7,11 +7,13 @@ import type { Database } from "../schema.js";
 import { errorText } from "../db-errors.js";
 import * as initial from "./0001-initial.js";
 import * as controller from "./0002-controller.js";
+import * as scaling from "./0003-scaling.js";
 
 /** Every migration, applied in the order of the names: give a new one the next number. */
 export const migrations: Readonly<Record<string, Migration>> = {
   "0001_initial": initial,
   "0002_controller": controller,
+  "0003_scaling": scaling,
 };
 
 /**
