@@ -221,7 +221,7 @@ const allRequested = new Promise<number>((resolve) => {
 const ctx: ActionContext = {
   user,
   store,
-  settings: { region: "phantom", catalog: { names: SITES, defaultSite: null }, limits: { launchConfigurations: 200, groups: GROUPS + 1 } },
+  settings: { region: "phantom", catalog: { names: SITES, defaultSite: null }, limits: { launchConfigurations: 200, groups: GROUPS + 1 }, metrics: { retentionMs: 7_200_000, maxSeriesPerUser: 10_000 } },
   now: new Date(),
   groupChanged: () => loop.poke(),
 };

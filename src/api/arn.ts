@@ -12,3 +12,8 @@ export function groupArn(region: string, accountId: string, id: string, name: st
 export function launchConfigurationArn(region: string, accountId: string, id: string, name: string): string {
   return `arn:phantom:autoscaling:${region}:${accountId}:launchConfiguration:${id}:launchConfigurationName/${name}`;
 }
+
+/** The ARN of a scaling policy. */
+export function policyArn(region: string, accountId: string, id: string, groupName: string, policyName: string): string {
+  return `arn:phantom:autoscaling:${region}:${accountId}:scalingPolicy:${id}:autoScalingGroupName/${groupName}:policyName/${policyName}`;
+}

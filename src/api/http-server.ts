@@ -22,10 +22,12 @@ function send(
   contentType: string,
   body: string | readonly Buffer[],
   requestId?: string,
+  extraHeaders?: Readonly<Record<string, string>>,
 ): void {
   const length = typeof body === "string" ? Buffer.byteLength(body) : body.reduce((n, b) => n + b.length, 0);
   const headers: Record<string, string | number> = { "content-type": contentType, "content-length": length };
   if (requestId !== undefined) headers["x-amzn-requestid"] = requestId;
+  if (extraHeaders !== undefined) Object.assign(headers, extraHeaders);
   res.writeHead(status, headers);
   if (typeof body === "string") {
     res.end(body);
@@ -128,7 +130,7 @@ export function createApiServer(endpoint: QueryEndpoint, routes: TextRoutes, log
     };
     const response = await endpoint.handle(raw);
     if (body === null) res.setHeader("connection", "close");
-    send(res, response.status, "text/xml", response.body, response.requestId);
+    send(res, response.status, response.contentType, response.body, response.requestId, response.headers);
   }
   server.on("clientError", (e: NodeJS.ErrnoException, socket) => {
     logger.debug({ err: e }, "unparsable request");

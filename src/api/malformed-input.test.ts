@@ -516,7 +516,8 @@ const UNKNOWN_ACTIONS = [
   "x".repeat(300),
   "RunInstances",
 ];
-const WRONG_VERSIONS = ["", "2010-08-01", "2011-01-02", "2011-01-01 ", "2016-11-15", "latest", "2011-1-1"];
+// Not 2010-08-01: that is CloudWatch's version, served on the same endpoint (its InvalidAction carries CloudWatch's namespace).
+const WRONG_VERSIONS = ["", "2010-08-02", "2011-01-02", "2011-01-01 ", "2016-11-15", "latest", "2011-1-1"];
 
 /** Appends `insert` to the name (before `=`) or the value of one encoded parameter. */
 function insertInPiece(raw: string, r: Rng, insert: string): string {

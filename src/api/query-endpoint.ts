@@ -1,23 +1,24 @@
 /**
- * The AWS Query endpoint: one request in, one XML response out. The pipeline is
- * parameters → signature → action → model-validated input → handler → model-ordered XML.
+ * The AWS endpoint: one request in, one response out. The pipeline is
+ * parameters → signature → service and action → model-validated input → handler → model-ordered
+ * XML (Query protocol) or JSON (JSON 1.0 protocol, CloudWatch through the AWS SDK for JS).
  * Every failure becomes an AWS `<ErrorResponse>`; an unexpected one is logged with its stack and
  * answered as `InternalFailure` without details.
  */
 import { randomUUID } from "node:crypto";
-import { AWS_ERRORS, PhantomError } from "../core/errors.js";
 import type { Logger } from "../observability/logger.js";
 import type { Store } from "../store/store.js";
-import { AUTOSCALING_ACTIONS } from "./actions/index.js";
-import type { Action, ApiSettings } from "./actions/action.js";
+import { AWS_ERRORS, PhantomError, type AwsErrorCode } from "../core/errors.js";
+import type { ApiSettings } from "./actions/action.js";
 import { authenticate, AUTH_PARAMETERS } from "./auth/authenticate.js";
-import { loadModel, type Model } from "./query/model.js";
+import { findHeader } from "./auth/request.js";
+import { encodeJsonError, encodeJsonResponse, jsonToParams, JSON_CONTENT_TYPE } from "./query/json-protocol.js";
 import { decodeInput } from "./query/decode-input.js";
 import { encodeError, encodeResponse } from "./query/encode-xml.js";
 import { parseParams } from "./query/params.js";
 import type { UserDirectory } from "./user-directory.js";
 import { ResponseCache } from "./response-cache.js";
-import autoscalingModel from "./model/autoscaling-2011-01-01.json" with { type: "json" };
+import { AUTOSCALING, serviceBySigningName, serviceByTarget, serviceByVersion, type Service } from "./services.js";
 
 /** An HTTP request as the endpoint needs it: raw enough to verify signatures. */
 export interface RawRequest {
@@ -31,11 +32,15 @@ export interface RawRequest {
   readonly bodyTooLarge: boolean;
 }
 
-/** The XML answer and its status. */
+/** The answer: its status, body and content type. */
 export interface ApiResponse {
   readonly status: number;
-  /** The XML, whole or in pieces to send one after the other. */
+  /** The body, whole or in pieces to send one after the other. */
   readonly body: string | readonly Buffer[];
+  /** `text/xml` for the Query protocol, JSON's type for the JSON protocol. */
+  readonly contentType: string;
+  /** Further headers (the JSON protocol's `x-amzn-query-error`). */
+  readonly headers?: Readonly<Record<string, string>>;
   readonly requestId: string;
 }
 
@@ -47,23 +52,18 @@ export interface QueryEndpointDeps {
   readonly clock: () => Date;
   readonly groupChanged: (groupId: string) => void;
   readonly logger: Logger;
-  /** Caches answers of read-only actions by user generation; null disables it. */
+  /** Caches answers of cacheable actions by user generation; null disables it. */
   readonly responseCache: ResponseCache | null;
 }
 
-const API_VERSION = "2011-01-01";
+/** Which service and protocol a request turned out to use: its errors are answered in kind. */
+interface Dialect {
+  service: Service;
+  json: boolean;
+}
 
-/**
- * Parameters real clients send that the model does not list, accepted and ignored:
- * boto 2 adds a top-level `DeleteOnTermination` to CreateLaunchConfiguration.
- */
-const CLIENT_QUIRKS: Readonly<Record<string, readonly string[]>> = {
-  CreateLaunchConfiguration: ["DeleteOnTermination"],
-};
-
-/** The Auto Scaling Query API over one store. */
+/** The AWS APIs Phantom serves (see `services.ts`) over one store. */
 export class QueryEndpoint {
-  readonly #model: Model = loadModel(autoscalingModel);
   readonly #ignored = new Map<string, ReadonlySet<string>>();
 
   constructor(private readonly deps: QueryEndpointDeps) {}
@@ -71,20 +71,31 @@ export class QueryEndpoint {
   /** Answers one request; never throws. */
   async handle(raw: RawRequest): Promise<ApiResponse> {
     const requestId = randomUUID();
+    const dialect: Dialect = { service: AUTOSCALING, json: false };
     try {
-      return { status: 200, body: await this.#dispatch(raw, requestId), requestId };
+      const body = await this.#dispatch(raw, requestId, dialect);
+      return { status: 200, body, contentType: dialect.json ? JSON_CONTENT_TYPE : "text/xml", requestId };
     } catch (e) {
-      return this.#failure(e, requestId);
+      return this.#failure(e, requestId, dialect);
     }
   }
 
-  async #dispatch(raw: RawRequest, requestId: string): Promise<string | readonly Buffer[]> {
+  async #dispatch(raw: RawRequest, requestId: string, dialect: Dialect): Promise<string | readonly Buffer[]> {
+    const target = findHeader(raw.rawHeaders, "x-amz-target");
+    if (target !== undefined) {
+      dialect.json = true;
+      const service = serviceByTarget(target.slice(0, Math.max(0, target.lastIndexOf("."))));
+      if (service !== undefined) dialect.service = service;
+    }
     if (raw.bodyTooLarge) throw new PhantomError("RequestEntityTooLarge", "The request body is larger than 1 MiB.");
     if (raw.method !== "GET" && raw.method !== "POST") {
       throw new PhantomError("MethodNotAllowed", `The ${raw.method} method is not allowed; use GET or POST.`);
     }
     if (raw.path !== "/") throw new PhantomError("NotFound", `Nothing is served at ${raw.path}; the API is at /.`);
-    const params = parseParams(raw.rawQuery, raw.body, raw.contentType, raw.method);
+    // A JSON request's parameters are its body; only its query string can carry signature parts.
+    const params = dialect.json
+      ? parseParams(raw.rawQuery, Buffer.alloc(0), undefined, raw.method)
+      : parseParams(raw.rawQuery, raw.body, raw.contentType, raw.method);
     const now = this.deps.clock();
     const { users } = this.deps;
     const auth = await authenticate(
@@ -94,19 +105,33 @@ export class QueryEndpoint {
     );
     const user = await users.lookup(auth.accessKeyId, now.getTime());
     if (user === null) throw new PhantomError("InvalidClientTokenId", "The security token included in the request is invalid.");
-    const map = new Map(params);
-    const actionName = map.get("Action");
-    if (actionName === undefined || actionName === "") {
-      throw new PhantomError("MissingAction", "The request must contain the parameter Action.");
+
+    let actionName: string;
+    let map: Map<string, string>;
+    if (dialect.json) {
+      const dot = target!.lastIndexOf(".");
+      actionName = target!.slice(dot + 1);
+      if (serviceByTarget(target!.slice(0, Math.max(0, dot))) === undefined || !Object.hasOwn(dialect.service.actions, actionName)) {
+        throw new PhantomError("InvalidAction", `Could not find operation ${target!} for the JSON protocol`);
+      }
+      map = jsonToParams(dialect.service.model, actionName, raw.body);
+    } else {
+      map = new Map(params);
+      const name = map.get("Action");
+      if (name === undefined || name === "") throw new PhantomError("MissingAction", "The request must contain the parameter Action.");
+      actionName = name;
+      const version = map.get("Version");
+      const service = version === undefined ? serviceBySigningName(auth.service) : serviceByVersion(version);
+      if (service !== undefined) dialect.service = service;
+      if (service === undefined || !Object.hasOwn(service.actions, actionName)) {
+        throw new PhantomError("InvalidAction", `Could not find operation ${actionName} for version ${version ?? dialect.service.model.apiVersion}`);
+      }
     }
-    const version = map.get("Version");
-    const action: Action | undefined = Object.hasOwn(AUTOSCALING_ACTIONS, actionName) ? AUTOSCALING_ACTIONS[actionName] : undefined;
-    if (action === undefined || (version !== undefined && version !== API_VERSION)) {
-      throw new PhantomError("InvalidAction", `Could not find operation ${actionName} for version ${version ?? API_VERSION}`);
-    }
-    const ignored = this.#ignoredFor(actionName);
-    const input = decodeInput(this.#model, actionName, map, ignored);
-    const cache = action.readOnly ? this.deps.responseCache : null;
+    const { service } = dialect;
+    const action = service.actions[actionName]!;
+    const ignored = this.#ignoredFor(service, actionName);
+    const input = decodeInput(service.model, actionName, map, ignored);
+    const cache = action.cacheable && !dialect.json ? this.deps.responseCache : null;
     let cacheKey = "";
     let generation = 0;
     if (cache !== null) {
@@ -125,31 +150,42 @@ export class QueryEndpoint {
       groupChanged: this.deps.groupChanged,
     });
     this.deps.logger.debug({ requestId, action: actionName, user: user.name }, "request");
-    const body = encodeResponse(this.#model, actionName, result, requestId);
+    if (dialect.json) return encodeJsonResponse(result);
+    const body = encodeResponse(service.model, actionName, result, requestId);
     cache?.set(cacheKey, generation, body, requestId);
     return body;
   }
 
-  #ignoredFor(action: string): ReadonlySet<string> {
-    let set = this.#ignored.get(action);
+  #ignoredFor(service: Service, action: string): ReadonlySet<string> {
+    const key = `${service.signingName}:${action}`;
+    let set = this.#ignored.get(key);
     if (set === undefined) {
-      set = new Set([...AUTH_PARAMETERS, ...(CLIENT_QUIRKS[action] ?? [])]);
-      this.#ignored.set(action, set);
+      set = new Set([...AUTH_PARAMETERS, ...(service.quirks[action] ?? [])]);
+      this.#ignored.set(key, set);
     }
     return set;
   }
 
-  #failure(e: unknown, requestId: string): ApiResponse {
+  #failure(e: unknown, requestId: string, dialect: Dialect): ApiResponse {
+    let code: AwsErrorCode = "InternalFailure";
+    let message = `An internal error occurred. Request id: ${requestId}`;
     if (e instanceof PhantomError) {
-      const { status, sender } = AWS_ERRORS[e.code];
-      if (status >= 500) this.deps.logger.error({ err: e, requestId }, "request failed");
-      else this.deps.logger.debug({ requestId, code: e.code, message: e.message }, "request refused");
-      return { status, body: encodeError(e.code, e.message, requestId, sender), requestId };
+      code = dialect.service.errorCode(e);
+      message = e.message;
+      if (AWS_ERRORS[code].status >= 500) this.deps.logger.error({ err: e, requestId }, "request failed");
+      else this.deps.logger.debug({ requestId, code, message }, "request refused");
+    } else {
+      this.deps.logger.error({ err: e, requestId }, "internal error");
     }
-    this.deps.logger.error({ err: e, requestId }, "internal error");
+    const { status, sender } = AWS_ERRORS[code];
+    if (dialect.json) {
+      const { body, headers } = encodeJsonError(code, message, sender);
+      return { status, body, headers, contentType: JSON_CONTENT_TYPE, requestId };
+    }
     return {
-      status: 500,
-      body: encodeError("InternalFailure", `An internal error occurred. Request id: ${requestId}`, requestId, false),
+      status,
+      body: encodeError(code, message, requestId, sender, dialect.service.model.xmlNamespace),
+      contentType: "text/xml",
       requestId,
     };
   }

@@ -3,7 +3,7 @@
  * The encoder writes them in model order; this file only decides what each member says.
  */
 import { GROUP_RESOURCE_TYPE } from "../core/group-changes.js";
-import type { Activity, Group, Instance, LaunchConfiguration } from "../core/types.js";
+import type { Activity, Group, Instance, LaunchConfiguration, ScalingPolicy } from "../core/types.js";
 
 /** A launch configuration as `DescribeLaunchConfigurations` lists it, with AWS's defaults. */
 export function renderLaunchConfiguration(lc: LaunchConfiguration): Record<string, unknown> {
@@ -103,5 +103,18 @@ export function renderActivity(a: Activity): Record<string, unknown> {
     Progress: a.progress,
     Details: a.details,
     AutoScalingGroupARN: a.groupArn,
+  };
+}
+
+/** A scaling policy as `DescribePolicies` lists it. */
+export function renderPolicy(p: ScalingPolicy): Record<string, unknown> {
+  return {
+    ...p.spec,
+    AutoScalingGroupName: p.groupName,
+    PolicyName: p.name,
+    PolicyARN: p.arn,
+    PolicyType: p.policyType,
+    Alarms: [],
+    Enabled: true,
   };
 }

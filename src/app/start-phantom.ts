@@ -58,6 +58,7 @@ export function apiSettings(config: PhantomConfig): ApiSettings {
     region: config.region,
     catalog: { names: config.sites.map((s) => s.name), defaultSite: config.defaultSite },
     limits: config.limits,
+    metrics: config.metrics,
   };
 }
 
@@ -89,7 +90,7 @@ function startController(
   const clouds = new CloudAccess(config.sites, drivers, store, box, (site, call, outcome, vms) =>
     metrics.cloudCall(site, call, outcome, vms),
   );
-  const reconciler = new Reconciler({ store, clouds, clock, settings: config.controller, logger: options.logger });
+  const reconciler = new Reconciler({ store, clouds, clock, settings: config.controller, logger: options.logger, metricRetentionMs: config.metrics.retentionMs });
   const loop = new ControllerLoop(reconciler, store.controller, {
     holder: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
     intervalMs: config.controller.intervalMs,

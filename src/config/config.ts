@@ -45,6 +45,8 @@ export interface PhantomConfig {
   /** In configuration order: the order `phantom` lists them in messages. */
   readonly sites: readonly SiteConfig[];
   readonly limits: { readonly launchConfigurations: number; readonly groups: number };
+  /** CloudWatch-style metrics: how long they are kept and how many series a user may have. */
+  readonly metrics: { readonly retentionMs: number; readonly maxSeriesPerUser: number };
   /** The reconcile loop's timing, in milliseconds. */
   readonly controller: {
     readonly intervalMs: number;
@@ -133,6 +135,13 @@ const fileSchema = z
       })
       .strict()
       .default({ launch_configurations: 200, groups: 500 }),
+    metrics: z
+      .object({
+        retention_seconds: z.number().int().min(600).max(14 * 86400).default(7200),
+        max_series_per_user: z.number().int().min(1).default(10_000),
+      })
+      .strict()
+      .default({ retention_seconds: 7200, max_series_per_user: 10_000 }),
   })
   .strict();
 
@@ -203,6 +212,7 @@ export function parseConfig(document: unknown, source: string): PhantomConfig {
     defaultSite,
     sites,
     limits: { launchConfigurations: raw.limits.launch_configurations, groups: raw.limits.groups },
+    metrics: { retentionMs: raw.metrics.retention_seconds * 1000, maxSeriesPerUser: raw.metrics.max_series_per_user },
     controller: {
       intervalMs: raw.controller.interval_seconds * 1000,
       bootTimeoutMs: raw.controller.boot_timeout_seconds * 1000,

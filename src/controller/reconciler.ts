@@ -3,7 +3,7 @@
  * difference. Level-triggered: a pass needs nothing from the previous one that is not in the
  * store, so a restart at any point loses nothing.
  *
- *   refresh ─▶ list clouds ─▶ judge health ─▶ collect orphans ─▶ decide placement
+ *   refresh ─▶ list clouds ─▶ metrics move desired capacities ─▶ judge health ─▶ collect orphans ─▶ decide placement
  *      ─▶ record intents, terminations, activities (one transaction)
  *      ─▶ cloud calls: terminate, launch (re-driving unfinished launches with their tokens)
  *      ─▶ record outcomes (one transaction) ─▶ failed sites back off; decide again for the
@@ -38,6 +38,7 @@ import {
 } from "./activity-records.js";
 import { outcomeOf, type CloudAccess, type Listing } from "./cloud-access.js";
 import type { Clock } from "./clock.js";
+import { MetricScaler } from "./metric-scaler.js";
 
 /** The controller's timing, from the `controller:` section of the configuration. */
 export type ControllerSettings = PhantomConfig["controller"];
@@ -60,6 +61,8 @@ export interface ReconcilerDeps {
   readonly clock: Clock;
   readonly settings: ControllerSettings;
   readonly logger: Logger;
+  /** How long metrics are kept (default two hours): older ones are pruned by the passes. */
+  readonly metricRetentionMs?: number;
 }
 
 interface GroupState {
@@ -84,6 +87,7 @@ class Batch {
   putBackoffs: SiteBackoff[] = [];
   clearBackoffs: { userId: string; site: string }[] = [];
   deleteGroups: { userId: string; groupId: string }[] = [];
+  putGroups: OwnedGroup[] = [];
 
   /** A new VM (version 0). */
   insert(instance: ManagedInstance): void {
@@ -139,8 +143,11 @@ export class Reconciler {
   #changeSeq = 0;
   #deploymentId: string | null = null;
   #loaded = false;
+  readonly #scaler: MetricScaler;
 
-  constructor(private readonly deps: ReconcilerDeps) {}
+  constructor(private readonly deps: ReconcilerDeps) {
+    this.#scaler = new MetricScaler({ store: deps.store, retentionMs: deps.metricRetentionMs ?? 2 * 3600_000, logger: deps.logger });
+  }
 
   /** The VMs of the in-memory model by user, group, site and lifecycle state (metrics). */
   *vmCounts(): Generator<VmCount> {
@@ -186,6 +193,15 @@ export class Reconciler {
     const listings = await this.deps.clouds.listAll(deployment, this.#usersBySite(), now.getTime());
     const batch = new Batch();
     const report = { groups: this.#groups.size, instances: 0, launched: 0, launchRequests: 0, terminated: 0, orphansTerminated: 0, failures: 0 };
+
+    // Metrics and target tracking move desired capacities first; placement then follows them.
+    const scaling = await this.#scaler.decide(this.#groups.values(), now);
+    for (const next of scaling.groups) {
+      const state = this.#groups.get(next.id);
+      if (state) state.group = next;
+      batch.putGroups.push(next);
+    }
+    batch.insertActivities.push(...scaling.activities);
 
     const seen = this.#index(listings);
     const owned = this.#judge(seen, batch, now);

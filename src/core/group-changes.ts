@@ -6,6 +6,7 @@
  */
 import { ValidationError, LimitExceededError } from "./errors.js";
 import { placementFromTags, plainPlacement, TAG_CLOUDS, TAG_DEFINITION, TAG_N_PRESERVE, type Placement } from "./placement-tags.js";
+import { checkSensorBounds, parseSensorTags, sensorBounds } from "./sensor-tags.js";
 import { fullLaunchConfigurationName, launchConfigurationBase, type SiteCatalog } from "./sites.js";
 import type { Group, GroupTag } from "./types.js";
 
@@ -163,9 +164,9 @@ function resolvePlacement(tags: readonly GroupTag[], zones: readonly string[] | 
   return placementFromTags(tags, catalog) ?? plainPlacement(zones, catalog);
 }
 
-/** Sets the desired capacity, and the `n_preserve` tag with it on a Phantom group. */
-function withDesired(group: Group, desired: number): Group {
-  if (group.definition === null) return { ...group, desiredCapacity: desired };
+/** Sets the desired capacity, and the `n_preserve` tag with it on an `n_preserving` group. */
+export function withDesired<G extends Group>(group: G, desired: number): G {
+  if (group.definition !== "error_overflow_n_preserving") return { ...group, desiredCapacity: desired };
   const tags = group.tags.map((t) => (t.key === TAG_N_PRESERVE ? { ...t, value: String(desired) } : t));
   return { ...group, desiredCapacity: desired, tags };
 }
@@ -207,6 +208,9 @@ export function createGroup(input: CreateGroupInput, catalog: SiteCatalog, ident
       );
     }
     desired = placement.nPreserve;
+  } else if (placement.sensor !== null) {
+    checkSensorBounds(placement.sensor, { minSize: input.MinSize, maxSize: input.MaxSize });
+    desired = input.DesiredCapacity ?? sensorBounds(placement.sensor, { minSize: input.MinSize, maxSize: input.MaxSize }).min;
   } else {
     desired = input.DesiredCapacity ?? input.MinSize;
   }
@@ -248,8 +252,9 @@ export function updateGroup(group: Group, input: UpdateGroupInput, catalog: Site
   const placement: Placement =
     group.definition === null && input.AvailabilityZones !== undefined
       ? plainPlacement(input.AvailabilityZones, catalog)
-      : { definition: group.definition, clouds: group.clouds, nPreserve: null };
+      : { definition: group.definition, clouds: group.clouds, nPreserve: null, sensor: null };
   checkDesired(min, max, desired, placement);
+  if (group.definition === "sensor_engine") checkSensorBounds(parseSensorTags(group.tags), { minSize: min, maxSize: max });
   const lcName = input.LaunchConfigurationName ?? group.launchConfigurationName;
   const next: Group = {
     ...group,
@@ -292,7 +297,12 @@ export function changeTags(
 ): Group {
   requireActive(group);
   if (group.definition !== null) {
-    for (const key of [TAG_DEFINITION, TAG_CLOUDS, TAG_N_PRESERVE]) {
+    // n_preserve may go when the group becomes a sensor group, which refuses it.
+    const becomesSensor = upserts.some((t) => t.key === TAG_DEFINITION && t.value === "sensor_engine");
+    const protectedKeys = group.definition === "error_overflow_n_preserving" && !becomesSensor
+      ? [TAG_DEFINITION, TAG_CLOUDS, TAG_N_PRESERVE]
+      : [TAG_DEFINITION, TAG_CLOUDS];
+    for (const key of protectedKeys) {
       if (deleteKeys.includes(key)) {
         throw new ValidationError(
           `The tag ${key} defines the placement of Phantom group ${group.name} and cannot be deleted; ` +
@@ -309,6 +319,7 @@ export function changeTags(
   const placement = placementFromTags(tags, catalog);
   if (placement === null) return { ...group, tags };
   checkDesired(group.minSize, group.maxSize, placement.nPreserve ?? group.desiredCapacity, placement);
+  if (placement.sensor !== null) checkSensorBounds(placement.sensor, group);
   return {
     ...group,
     tags,

@@ -1,10 +1,11 @@
 /**
- * Phantom's placement tags on a group: `PHANTOM_DEFINITION`, `clouds` and `n_preserve`, and the
- * plain-AWS fallback that places a group by its AvailabilityZones. Pure parsing: each violation
+ * Phantom's placement tags on a group: `PHANTOM_DEFINITION`, `clouds` and `n_preserve` (the
+ * sensor tags of a `sensor_engine` group are parsed in `sensor-tags.ts`), and the plain-AWS fallback that places a group by its AvailabilityZones. Pure parsing: each violation
  * is a ValidationError whose message tells the user what to write instead.
  */
 import { ValidationError } from "./errors.js";
 import { describeSites, requireSite, type SiteCatalog } from "./sites.js";
+import { parseSensorTags, type SensorDefinition } from "./sensor-tags.js";
 import type { CloudSlot, GroupDefinition } from "./types.js";
 
 /** The tag that selects Phantom's placement for a group. */
@@ -17,15 +18,17 @@ export const TAG_N_PRESERVE = "n_preserve";
 export const TAG_REBALANCE = "rebalance";
 
 /** The definitions Phantom implements. */
-export const DEFINITIONS: readonly GroupDefinition[] = ["error_overflow_n_preserving"];
+export const DEFINITIONS: readonly GroupDefinition[] = ["error_overflow_n_preserving", "sensor_engine"];
 
 /** A group's placement: how its size is decided and where its VMs go. */
 export interface Placement {
   /** `null` for a plain AWS group placed by its AvailabilityZones. */
   readonly definition: GroupDefinition | null;
   readonly clouds: readonly CloudSlot[];
-  /** The `n_preserve` tag of a Phantom group; `null` for a plain group. */
+  /** The `n_preserve` tag of an `error_overflow_n_preserving` group; `null` otherwise. */
   readonly nPreserve: number | null;
+  /** The metric settings of a `sensor_engine` group; `null` otherwise. */
+  readonly sensor: SensorDefinition | null;
 }
 
 const INT32_MAX = 2 ** 31 - 1;
@@ -99,15 +102,9 @@ export function placementFromTags(
     }
     return null;
   }
-  if (definition === "sensor_engine") {
-    throw new ValidationError(
-      `${TAG_DEFINITION}=sensor_engine is reserved for scaling on sensor metrics, which this Phantom does not offer yet; ` +
-        `use ${TAG_DEFINITION}=error_overflow_n_preserving.`,
-    );
-  }
   if (!(DEFINITIONS as readonly string[]).includes(definition)) {
     throw new ValidationError(
-      `Unknown ${TAG_DEFINITION} '${definition}'; the supported definition is ${DEFINITIONS.join(", ")}.`,
+      `Unknown ${TAG_DEFINITION} '${definition}'; the supported definitions are ${DEFINITIONS.join(" and ")}.`,
     );
   }
   const clouds = get(TAG_CLOUDS);
@@ -118,6 +115,15 @@ export function placementFromTags(
     );
   }
   const nPreserve = get(TAG_N_PRESERVE);
+  if (definition === "sensor_engine") {
+    if (nPreserve !== undefined) {
+      throw new ValidationError(
+        `The tag ${TAG_N_PRESERVE} does not apply to a ${TAG_DEFINITION}=sensor_engine group: its size follows the metric ` +
+          `between minimum_vms and maximum_vms. Remove ${TAG_N_PRESERVE}.`,
+      );
+    }
+    return { definition, clouds: parseCloudsTag(clouds, catalog), nPreserve: null, sensor: parseSensorTags(tags) };
+  }
   if (nPreserve === undefined) {
     throw new ValidationError(
       `A group with ${TAG_DEFINITION}=${definition} needs the tag n_preserve=<number of VMs to keep>, e.g. n_preserve=10.`,
@@ -127,6 +133,7 @@ export function placementFromTags(
     definition: definition as GroupDefinition,
     clouds: parseCloudsTag(clouds, catalog),
     nPreserve: parseNPreserve(nPreserve),
+    sensor: null,
   };
 }
 
@@ -149,5 +156,5 @@ export function plainPlacement(availabilityZones: readonly string[] | undefined,
     seen.add(site);
     return { site, max: -1 };
   });
-  return { definition: null, clouds, nPreserve: null };
+  return { definition: null, clouds, nPreserve: null, sensor: null };
 }

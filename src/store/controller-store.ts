@@ -10,10 +10,15 @@
  * controller then reloads those groups. Every batch bumps the generation of the users whose
  * resources it changed, so cached API answers are invalidated.
  */
-import type { Activity, LaunchIntent, ManagedInstance, OwnedGroup, SiteBackoff } from "../core/types.js";
+import type { Activity, LaunchIntent, ManagedInstance, OwnedGroup, PolicyType, ScalingPolicy, SiteBackoff } from "../core/types.js";
 
 /** An activity with its owner. */
 export interface OwnedActivity extends Activity {
+  readonly userId: string;
+}
+
+/** A scaling policy with its owner. */
+export interface OwnedScalingPolicy extends ScalingPolicy {
   readonly userId: string;
 }
 
@@ -126,6 +131,8 @@ export interface ControllerStore {
    *   positions behind the last position read): load a new snapshot.
    */
   changesSince(changeSeq: number): Promise<ControllerChanges>;
+  /** Every group's scaling policies of these types (the controller runs target tracking). */
+  loadPolicies(types: readonly PolicyType[]): Promise<OwnedScalingPolicy[]>;
   /** The current rows of these groups (with their VMs); groups that no longer exist are absent. */
   loadGroups(groupIds: readonly string[]): Promise<GroupWithInstances[]>;
   /**

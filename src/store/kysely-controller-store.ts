@@ -28,6 +28,7 @@ import type {
   LifecycleState,
   ManagedInstance,
   OwnedGroup,
+  PolicyType,
 } from "../core/types.js";
 import type {
   ControllerChanges,
@@ -36,11 +37,12 @@ import type {
   ControllerWriteResult,
   ControllerWrites,
   GroupWithInstances,
+  OwnedScalingPolicy,
 } from "./controller-store.js";
 import type { ActivitiesTable, Database, GroupRow, InstancesTable } from "./schema.js";
 import { isPostgres } from "./migrations/column-types.js";
 import { BatchSql, chunked, type SqlType } from "./batch-sql.js";
-import { VM_VIEW_COLUMNS, activityColumns, groupColumns, managedInstanceColumns, toGroup } from "./rows.js";
+import { VM_VIEW_COLUMNS, activityColumns, groupColumns, managedInstanceColumns, toGroup, toPolicy } from "./rows.js";
 
 /** The name of the one controller lease. */
 const LEASE = "controller";
@@ -281,6 +283,17 @@ export class KyselyControllerStore implements ControllerStore {
     const present = new Set(groups.map((g) => g.group.id));
     await this.#prune(changeSeq - this.#retention, prunedThrough);
     return { changeSeq: horizon, groups, goneGroupIds: ids.filter((id) => !present.has(id)) };
+  }
+
+  async loadPolicies(types: readonly PolicyType[]): Promise<OwnedScalingPolicy[]> {
+    if (types.length === 0) return [];
+    const rows = await this.#db
+      .selectFrom("scaling_policies as p")
+      .innerJoin("groups as g", "g.id", "p.group_id")
+      .select(["p.user_id", "p.group_id", "g.name as group_name", "p.name", "p.arn", "p.policy_type", "p.spec"])
+      .where("p.policy_type", "in", types)
+      .execute();
+    return rows.map((r) => ({ ...toPolicy(r), userId: r.user_id }));
   }
 
   async loadGroups(groupIds: readonly string[]): Promise<GroupWithInstances[]> {

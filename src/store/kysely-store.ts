@@ -10,7 +10,16 @@
  */
 import { randomUUID } from "node:crypto";
 import { sql, type CompiledQuery, type Kysely, type SelectQueryBuilder, type Transaction } from "kysely";
-import type { Activity, Group, GroupTag, HealthStatus, Instance, LaunchConfiguration } from "../core/types.js";
+import type {
+  Activity,
+  Group,
+  GroupTag,
+  HealthStatus,
+  Instance,
+  LaunchConfiguration,
+  PolicyType,
+  ScalingPolicy,
+} from "../core/types.js";
 import {
   AlreadyExistsError,
   InvalidNextTokenError,
@@ -43,8 +52,11 @@ import {
   toGroup,
   toInstance,
   toLaunchConfiguration,
+  toPolicy,
   toUserRecord,
 } from "./rows.js";
+import { KyselyMetricStore } from "./kysely-metric-store.js";
+import type { MetricStore } from "./metric-store.js";
 
 /**
  * Creates the store over a migrated database. PostgreSQL's pool must parse int8 (bigint and
@@ -57,6 +69,7 @@ export function createKyselyStore(db: Kysely<Database>, options: { changeLogRete
 class KyselyStore implements Store {
   readonly users: UserAdmin;
   readonly controller: ControllerStore;
+  readonly metrics: MetricStore;
   /**
    * `generation` runs before every cacheable answer, so it is compiled once; each call only
    * swaps the parameter in (building and compiling a Kysely query costs more than running it).
@@ -69,6 +82,7 @@ class KyselyStore implements Store {
   ) {
     this.users = new Users(db);
     this.controller = new KyselyControllerStore(db, changeLogRetention);
+    this.metrics = new KyselyMetricStore(db);
     this.#generationQuery = db.selectFrom("users").select("generation").where("id", "=", "").compile();
   }
 
@@ -260,6 +274,31 @@ class Reads implements UserReads {
     return row.n;
   }
 
+  async listPolicies(
+    query: { groupName?: string; names?: readonly string[]; types?: readonly PolicyType[] },
+    page: Page,
+  ): Promise<PageOf<ScalingPolicy>> {
+    const limit = checkedLimit(page);
+    if (hasEmptyList(query.names, query.types)) return EMPTY_PAGE;
+    let select = this.db
+      .selectFrom("scaling_policies as p")
+      .innerJoin("groups as g", "g.id", "p.group_id")
+      .select(["p.group_id", "g.name as group_name", "p.name", "p.arn", "p.policy_type", "p.spec"])
+      .where("p.user_id", "=", this.userId);
+    if (query.groupName !== undefined) select = select.where("g.name", "=", query.groupName);
+    if (query.names !== undefined) {
+      const names = query.names;
+      select = select.where((eb) => eb.or([eb("p.name", "in", names), eb("p.arn", "in", names)]));
+    }
+    if (query.types !== undefined) select = select.where("p.policy_type", "in", query.types);
+    if (page.after !== undefined) {
+      const [groupName, name] = decodeKey(page.after, ["string", "string"]);
+      select = select.where(({ eb, refTuple, tuple }) => eb(refTuple("g.name", "p.name"), ">", tuple(groupName, name)));
+    }
+    const rows = await select.orderBy("g.name").orderBy("p.name").limit(limit + 1).execute();
+    return pageOf(rows.map(toPolicy), limit, (p) => JSON.stringify([p.groupName, p.name]));
+  }
+
   /** Runs `groups` (a selection of group rows) and attaches each group's tags, sorted by key. */
   private async groupsWithTags(groups: SelectQueryBuilder<Database, "groups", GroupRow>): Promise<Group[]> {
     const rows = await this.db
@@ -415,6 +454,39 @@ class Tx extends Reads implements UserTx {
 
   async markInstanceTerminating(id: string, reason: string): Promise<boolean> {
     return this.changeInstance(id, { lifecycle_state: "Terminating", termination_reason: reason });
+  }
+
+  async putPolicy(policy: ScalingPolicy): Promise<ScalingPolicy> {
+    const row = await this.trx
+      .insertInto("scaling_policies")
+      .values({
+        user_id: this.userId,
+        group_id: policy.groupId,
+        name: policy.name,
+        arn: policy.arn,
+        policy_type: policy.policyType,
+        spec: JSON.stringify(policy.spec),
+        created_at: Date.now(),
+      })
+      .onConflict((oc) =>
+        oc.columns(["group_id", "name"]).doUpdateSet((eb) => ({
+          policy_type: eb.ref("excluded.policy_type"),
+          spec: eb.ref("excluded.spec"),
+        })),
+      )
+      .returning("arn")
+      .executeTakeFirstOrThrow();
+    return { ...policy, arn: row.arn };
+  }
+
+  async deletePolicy(groupId: string, name: string): Promise<boolean> {
+    const result = await this.trx
+      .deleteFrom("scaling_policies")
+      .where("user_id", "=", this.userId)
+      .where("group_id", "=", groupId)
+      .where("name", "=", name)
+      .executeTakeFirst();
+    return result.numDeletedRows > 0n;
   }
 
   async insertActivity(activity: Activity): Promise<void> {

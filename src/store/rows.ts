@@ -16,6 +16,8 @@ import type {
   LaunchConfiguration,
   LaunchSpec,
   LifecycleState,
+  PolicyType,
+  ScalingPolicy,
   ManagedInstance,
 } from "../core/types.js";
 import type { CloudCredentialsRecord, UserRecord } from "./store.js";
@@ -201,5 +203,24 @@ export function toCredentials(row: CloudCredentialsRow): CloudCredentialsRecord 
     accessKeyId: row.access_key_id,
     secretSealed: row.secret_sealed,
     keyName: row.key_name,
+  };
+}
+
+/** A policy row (joined with its group's name) as a {@link ScalingPolicy}. */
+export function toPolicy(row: {
+  group_id: string;
+  group_name: string;
+  name: string;
+  arn: string;
+  policy_type: string;
+  spec: string;
+}): ScalingPolicy {
+  return {
+    groupId: row.group_id,
+    groupName: row.group_name,
+    name: row.name,
+    arn: row.arn,
+    policyType: row.policy_type as PolicyType,
+    spec: JSON.parse(row.spec) as Record<string, unknown>,
   };
 }

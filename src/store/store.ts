@@ -21,9 +21,12 @@ import type {
   HealthStatus,
   Instance,
   LaunchConfiguration,
+  PolicyType,
+  ScalingPolicy,
   User,
 } from "../core/types.js";
 import type { ControllerStore } from "./controller-store.js";
+import type { MetricStore } from "./metric-store.js";
 
 /** A user row with the sealed secret it signs with. */
 export interface UserRecord extends User {
@@ -105,6 +108,15 @@ export interface UserReads {
   pendingLaunches(groupIds: readonly string[]): Promise<number>;
   countLaunchConfigurations(): Promise<number>;
   countGroups(): Promise<number>;
+  /**
+   * Scaling policies ordered by group name, then policy name (the page key is both, as JSON).
+   * `groupName` narrows to one group; `names` to those policy names or ARNs; `types` to those
+   * policy types.
+   */
+  listPolicies(
+    query: { groupName?: string; names?: readonly string[]; types?: readonly PolicyType[] },
+    page: Page,
+  ): Promise<PageOf<ScalingPolicy>>;
 }
 
 /** Reads and writes of one user's resources inside one transaction. */
@@ -151,6 +163,13 @@ export interface UserTx extends UserReads {
    */
   markInstanceTerminating(id: string, reason: string): Promise<boolean>;
   insertActivity(activity: Activity): Promise<void>;
+  /**
+   * Creates the policy, or replaces the one of that group and name (keeping its ARN).
+   * @returns the policy as stored.
+   */
+  putPolicy(policy: ScalingPolicy): Promise<ScalingPolicy>;
+  /** @returns false when the group has no policy of that name. */
+  deletePolicy(groupId: string, name: string): Promise<boolean>;
 }
 
 /** The administrative view: users and their cloud credentials. */
@@ -177,6 +196,8 @@ export interface Store {
   readonly users: UserAdmin;
   /** The controller's access: everything in memory, batched writes, the change log. */
   readonly controller: ControllerStore;
+  /** Users' metric series (CloudWatch's `PutMetricData`). */
+  readonly metrics: MetricStore;
   /** Reads of one user's resources (each call its own snapshot). */
   reads(userId: string): UserReads;
   /**

@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import type { ApiSettings, ActionContext } from "../api/actions/action.js";
 import { AUTOSCALING_ACTIONS } from "../api/actions/index.js";
+import { MONITORING_ACTIONS } from "../api/actions/metrics.js";
 import type { SiteConfig } from "../config/config.js";
 import type { Activity, Instance, UserWithSecret } from "../core/types.js";
 import { FakeDriver } from "../clouds/fake/fake-driver.js";
@@ -96,12 +97,13 @@ export class ControllerHarness {
 
   /** Calls an API action as the harness's user, at the virtual clock's time. */
   async api(action: string, input: Record<string, unknown>): Promise<Record<string, unknown> | undefined> {
-    const handler = AUTOSCALING_ACTIONS[action];
+    const handler = AUTOSCALING_ACTIONS[action] ?? MONITORING_ACTIONS[action];
     if (!handler) throw new Error(`no action ${action}`);
     const settings: ApiSettings = {
       region: "test",
       catalog: { names: this.#sites.map((s) => s.name), defaultSite: null },
       limits: { launchConfigurations: 200, groups: 500 },
+      metrics: { retentionMs: 2 * 3600_000, maxSeriesPerUser: 10_000 },
     };
     const ctx: ActionContext = { user: this.user, store: this.store, settings, now: this.clock.now(), groupChanged: () => {} };
     return handler.handle(input, ctx);

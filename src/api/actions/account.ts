@@ -2,7 +2,7 @@
 import type { Action } from "./action.js";
 
 export const DescribeAccountLimits: Action = {
-  readOnly: true,
+  cacheable: true,
   async handle(_input, ctx) {
     const reads = ctx.store.reads(ctx.user.id);
     return {

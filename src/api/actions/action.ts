@@ -12,6 +12,8 @@ export interface ApiSettings {
   readonly region: string;
   readonly catalog: SiteCatalog;
   readonly limits: { readonly launchConfigurations: number; readonly groups: number };
+  /** How long metrics are kept and how many series a user may have. */
+  readonly metrics: { readonly retentionMs: number; readonly maxSeriesPerUser: number };
 }
 
 /** Everything a handler may use for one request. */
@@ -26,8 +28,11 @@ export interface ActionContext {
 
 /** One Query API action. */
 export interface Action {
-  /** Read-only actions whose results may be cached until the user's resources change. */
-  readonly readOnly: boolean;
+  /**
+   * Whether answers may be cached until the user's resources change (their generation): true
+   * for reads of groups, configurations, policies; false for writes and for metrics.
+   */
+  readonly cacheable: boolean;
   handle(input: Record<string, unknown>, ctx: ActionContext): Promise<Record<string, unknown> | undefined>;
 }
 

@@ -6,7 +6,7 @@ import type { Action } from "./action.js";
 const ACTIVITY_PAGE = { defaultSize: 100, maxSize: 100 };
 
 export const DescribeScalingActivities: Action = {
-  readOnly: true,
+  cacheable: true,
   async handle(input, ctx) {
     const given = input.ActivityIds as string[] | undefined;
     const query = {

@@ -41,7 +41,7 @@ async function changeGroup(ctx: ActionContext, name: string, change: (g: Group) 
 }
 
 export const CreateAutoScalingGroup: Action = {
-  readOnly: false,
+  cacheable: false,
   async handle(input, ctx) {
     const id = randomUUID();
     const name = input.AutoScalingGroupName as string;
@@ -64,7 +64,7 @@ export const CreateAutoScalingGroup: Action = {
 };
 
 export const UpdateAutoScalingGroup: Action = {
-  readOnly: false,
+  cacheable: false,
   async handle(input, ctx) {
     const update = input as UpdateGroupInput;
     await changeGroup(ctx, update.AutoScalingGroupName, (g) => updateGroup(g, update, ctx.settings.catalog));
@@ -73,7 +73,7 @@ export const UpdateAutoScalingGroup: Action = {
 };
 
 export const SetDesiredCapacity: Action = {
-  readOnly: false,
+  cacheable: false,
   async handle(input, ctx) {
     const desired = input.DesiredCapacity as number;
     await changeGroup(ctx, input.AutoScalingGroupName as string, (g) => setDesiredCapacity(g, desired));
@@ -82,7 +82,7 @@ export const SetDesiredCapacity: Action = {
 };
 
 export const DeleteAutoScalingGroup: Action = {
-  readOnly: false,
+  cacheable: false,
   async handle(input, ctx) {
     const name = input.AutoScalingGroupName as string;
     const id = await ctx.store.write(ctx.user.id, async (tx) => {
@@ -125,7 +125,7 @@ function groupTagFilter(filters: readonly { Name?: string; Values?: string[] }[]
 }
 
 export const DescribeAutoScalingGroups: Action = {
-  readOnly: true,
+  cacheable: true,
   async handle(input, ctx) {
     const given = input.AutoScalingGroupNames as string[] | undefined;
     const names = given && given.length > 0 ? given : null;

@@ -11,6 +11,7 @@ import {
 } from "./groups.js";
 import { DescribeAutoScalingInstances, SetInstanceHealth, TerminateInstanceInAutoScalingGroup } from "./instances.js";
 import { CreateLaunchConfiguration, DeleteLaunchConfiguration, DescribeLaunchConfigurations } from "./launch-configurations.js";
+import { DeletePolicy, DescribePolicies, ExecutePolicy, PutScalingPolicy } from "./policies.js";
 import { CreateOrUpdateTags, DeleteTags, DescribeTags } from "./tags.js";
 
 /** The Auto Scaling actions, keyed by their AWS name. */
@@ -31,4 +32,8 @@ export const AUTOSCALING_ACTIONS: Readonly<Record<string, Action>> = {
   DescribeTags,
   DescribeScalingActivities,
   DescribeAccountLimits,
+  PutScalingPolicy,
+  DescribePolicies,
+  DeletePolicy,
+  ExecutePolicy,
 };

@@ -14,7 +14,7 @@ function instanceNotFound(id: string): ValidationError {
 const INSTANCE_PAGE = { defaultSize: 50, maxSize: 50 };
 
 export const DescribeAutoScalingInstances: Action = {
-  readOnly: true,
+  cacheable: true,
   async handle(input, ctx) {
     const given = input.InstanceIds as string[] | undefined;
     const ids = given && given.length > 0 ? given : null;
@@ -32,7 +32,7 @@ export const DescribeAutoScalingInstances: Action = {
  * the desired capacity so that it is not replaced.
  */
 export const TerminateInstanceInAutoScalingGroup: Action = {
-  readOnly: false,
+  cacheable: false,
   async handle(input, ctx) {
     const id = input.InstanceId as string;
     const decrement = input.ShouldDecrementDesiredCapacity as boolean;
@@ -85,7 +85,7 @@ export const TerminateInstanceInAutoScalingGroup: Action = {
 const HEALTH: Readonly<Record<string, HealthStatus>> = { healthy: "Healthy", unhealthy: "Unhealthy" };
 
 export const SetInstanceHealth: Action = {
-  readOnly: false,
+  cacheable: false,
   async handle(input, ctx) {
     const id = input.InstanceId as string;
     const health = HEALTH[(input.HealthStatus as string).toLowerCase()];

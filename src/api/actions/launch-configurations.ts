@@ -14,7 +14,7 @@ export function storedLaunchConfigurationName(name: string, catalog: SiteCatalog
 }
 
 export const CreateLaunchConfiguration: Action = {
-  readOnly: false,
+  cacheable: false,
   async handle(input, ctx) {
     const { LaunchConfigurationName, ...spec } = input as { LaunchConfigurationName: string } & Record<string, unknown>;
     const name = parseLaunchConfigurationName(LaunchConfigurationName, ctx.settings.catalog);
@@ -48,7 +48,7 @@ export const CreateLaunchConfiguration: Action = {
 };
 
 export const DeleteLaunchConfiguration: Action = {
-  readOnly: false,
+  cacheable: false,
   async handle(input, ctx) {
     const name = storedLaunchConfigurationName(input.LaunchConfigurationName as string, ctx.settings.catalog);
     await ctx.store.write(ctx.user.id, async (tx) => {
@@ -64,7 +64,7 @@ export const DeleteLaunchConfiguration: Action = {
 const LC_PAGE = { defaultSize: 50, maxSize: 100 };
 
 export const DescribeLaunchConfigurations: Action = {
-  readOnly: true,
+  cacheable: true,
   async handle(input, ctx) {
     const given = input.LaunchConfigurationNames as string[] | undefined;
     const names = given && given.length > 0 ? given.map((n) => storedLaunchConfigurationName(n, ctx.settings.catalog)) : null;

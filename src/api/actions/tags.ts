@@ -44,7 +44,7 @@ async function retag(ctx: ActionContext, tags: readonly TagInput[], mode: "upser
 }
 
 export const CreateOrUpdateTags: Action = {
-  readOnly: false,
+  cacheable: false,
   async handle(input, ctx) {
     await retag(ctx, input.Tags as TagInput[], "upsert");
     return undefined;
@@ -52,7 +52,7 @@ export const CreateOrUpdateTags: Action = {
 };
 
 export const DeleteTags: Action = {
-  readOnly: false,
+  cacheable: false,
   async handle(input, ctx) {
     await retag(ctx, input.Tags as TagInput[], "delete");
     return undefined;
@@ -95,7 +95,7 @@ function tagFilter(filters: readonly { Name?: string; Values?: string[] }[] | un
 const TAG_PAGE = { defaultSize: 50, maxSize: 100 };
 
 export const DescribeTags: Action = {
-  readOnly: true,
+  cacheable: true,
   async handle(input, ctx) {
     const filter = tagFilter(input.Filters as { Name?: string; Values?: string[] }[] | undefined);
     const page = requestedPage("DescribeTags", filter, input, TAG_PAGE);

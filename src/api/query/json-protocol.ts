@@ -1,0 +1,107 @@
+/**
+ * AWS's JSON 1.0 protocol (`X-Amz-Target: <prefix>.<Operation>`, `application/x-amz-json-1.0`),
+ * as the AWS SDK for JavaScript speaks it to CloudWatch, whose model declares
+ * `awsQueryCompatible`: errors carry the Query error code in `x-amzn-query-error`.
+ *
+ * The request body is turned into the Query parameters the same call would have sent
+ * (`MetricData.member.1.Value=…`), so one decoder ({@link decodeInput}) validates both
+ * protocols with the same rules and the same messages.
+ */
+import { PhantomError } from "../../core/errors.js";
+import type { Model, Shape } from "./model.js";
+
+/** The JSON 1.0 content type. */
+export const JSON_CONTENT_TYPE = "application/x-amz-json-1.0";
+
+/**
+ * The Query parameters equivalent to a JSON request body.
+ * @throws PhantomError `SerializationException`-like `ValidationError`s for a body that is not a
+ *   JSON object or whose values do not fit the operation's input shape
+ */
+export function jsonToParams(model: Model, operation: string, body: Buffer): Map<string, string> {
+  const op = model.operations.get(operation);
+  if (!op) throw new PhantomError("InvalidAction", `Could not find operation ${operation} for version ${model.apiVersion}`);
+  let json: unknown;
+  try {
+    json = body.length === 0 ? {} : JSON.parse(body.toString("utf8"));
+  } catch (cause) {
+    throw new PhantomError("MalformedQueryString", "The request body is not valid JSON.", { cause });
+  }
+  const out = new Map<string, string>();
+  if (op.input === undefined) return out;
+  flatten(op.input, json, "", out, model.flatListParams);
+  return out;
+}
+
+function flatten(shape: Shape, value: unknown, prefix: string, out: Map<string, string>, flatLists: boolean): void {
+  if (value === null || value === undefined) return;
+  const where = prefix === "" ? "the request" : prefix;
+  switch (shape.kind) {
+    case "structure": {
+      if (typeof value !== "object" || Array.isArray(value)) throw notFit(where, "an object");
+      for (const [key, v] of Object.entries(value)) {
+        const member = shape.byName.get(key);
+        if (member === undefined) {
+          // A name the model does not know goes through as is: the decoder names it.
+          if (typeof v !== "object" || v === null) out.set(join(prefix, key), String(v));
+          else throw notFit(join(prefix, key), "a member of the input");
+          continue;
+        }
+        flatten(member.shape, v, join(prefix, member.paramName), out, flatLists);
+      }
+      return;
+    }
+    case "list": {
+      if (!Array.isArray(value)) throw notFit(where, "a list");
+      value.forEach((item, i) => flatten(shape.member, item, join(prefix, flatLists ? String(i + 1) : `${shape.paramItem}.${i + 1}`), out, flatLists));
+      return;
+    }
+    case "map": {
+      if (typeof value !== "object" || Array.isArray(value)) throw notFit(where, "an object");
+      Object.entries(value).forEach(([k, v], i) => {
+        out.set(join(prefix, `entry.${i + 1}.${shape.keyName}`), k);
+        flatten(shape.value, v, join(prefix, `entry.${i + 1}.${shape.valueName}`), out, flatLists);
+      });
+      return;
+    }
+    case "timestamp":
+      // Epoch seconds, as the JSON protocols send them; a string is passed on for the decoder.
+      if (typeof value === "number") {
+        const date = new Date(value * 1000);
+        if (Number.isNaN(date.getTime())) throw notFit(where, "a timestamp");
+        out.set(prefix, date.toISOString());
+      } else out.set(prefix, String(value));
+      return;
+    default:
+      if (typeof value === "object") throw notFit(where, "a single value");
+      out.set(prefix, String(value));
+  }
+}
+
+function join(prefix: string, name: string): string {
+  return prefix === "" ? name : `${prefix}.${name}`;
+}
+
+function notFit(where: string, what: string): PhantomError {
+  return new PhantomError("ValidationError", `${where} must be ${what}.`);
+}
+
+/** A result as a JSON 1.0 body: dates as epoch seconds, absent members left out. */
+export function encodeJsonResponse(result: Record<string, unknown> | undefined): string {
+  // The replacer sees a Date after its toJSON ran; the holder still has the Date itself.
+  return JSON.stringify(result ?? {}, function (this: Record<string, unknown>, key: string, value: unknown) {
+    const raw = this[key];
+    return raw instanceof Date ? raw.getTime() / 1000 : value;
+  });
+}
+
+/**
+ * A JSON 1.0 error: `__type` names the error, `x-amzn-query-error` carries the Query code and
+ * fault side, which SDKs of query-compatible services report as the error's code.
+ */
+export function encodeJsonError(code: string, message: string, sender: boolean): { body: string; headers: Record<string, string> } {
+  return {
+    body: JSON.stringify({ __type: code, message }),
+    headers: { "x-amzn-query-error": `${code};${sender ? "Sender" : "Receiver"}` },
+  };
+}

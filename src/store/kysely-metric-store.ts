@@ -1,0 +1,203 @@
+/**
+ * {@link MetricStore} on Kysely, for SQLite and PostgreSQL. A put is four statements in one
+ * transaction whatever its size: find the series, count them (only when new ones come), upsert
+ * the series, upsert the minutes (merging into a minute that exists: counts and sums add,
+ * minimum and maximum widen).
+ */
+import { sql, type Kysely } from "kysely";
+import { LimitExceededError } from "../core/errors.js";
+import { seriesKey } from "../core/metric-data.js";
+import type { MetricDimension, MetricPoint, MetricSeries } from "../core/types.js";
+import { isPostgres } from "./migrations/column-types.js";
+import type { MetricFilter, MetricStore, OwnedMetricPoint } from "./metric-store.js";
+import type { Database } from "./schema.js";
+import type { Page, PageOf } from "./store.js";
+
+/** Series read per round while filtering a listing by dimensions. */
+const LIST_BATCH = 500;
+
+/** The metric store over a migrated database. */
+export class KyselyMetricStore implements MetricStore {
+  readonly #least: string;
+  readonly #greatest: string;
+
+  constructor(private readonly db: Kysely<Database>) {
+    // SQLite's two-argument min()/max() are scalar; PostgreSQL spells them least()/greatest().
+    const postgres = isPostgres(db);
+    this.#least = postgres ? "least" : "min";
+    this.#greatest = postgres ? "greatest" : "max";
+  }
+
+  async put(userId: string, points: readonly MetricPoint[], now: Date, maxSeries: number): Promise<void> {
+    if (points.length === 0) return;
+    const series = new Map<string, MetricPoint>();
+    for (const p of points) series.set(seriesKey(p), p);
+    const keys = [...series.keys()];
+    await this.db.transaction().execute(async (trx) => {
+      const known = await trx
+        .selectFrom("metric_series")
+        .select("series_key")
+        .where("user_id", "=", userId)
+        .where("series_key", "in", keys)
+        .execute();
+      const fresh = keys.length - known.length;
+      if (fresh > 0) {
+        const { n } = await trx
+          .selectFrom("metric_series")
+          .select((eb) => eb.fn.countAll<number>().as("n"))
+          .where("user_id", "=", userId)
+          .executeTakeFirstOrThrow();
+        if (Number(n) + fresh > maxSeries) {
+          throw new LimitExceededError(
+            `This put would give you ${Number(n) + fresh} metric series; the limit is ${maxSeries}. ` +
+              "Reuse series (fewer dimension values) or wait until unused series expire.",
+          );
+        }
+      }
+      const ids = await trx
+        .insertInto("metric_series")
+        .values(
+          keys.map((key) => {
+            const s = series.get(key)!;
+            return {
+              user_id: userId,
+              series_key: key,
+              namespace: s.namespace,
+              metric_name: s.metricName,
+              dimensions: JSON.stringify(s.dimensions.map((d) => [d.name, d.value])),
+              last_put_at: now.getTime(),
+            };
+          }),
+        )
+        .onConflict((oc) => oc.columns(["user_id", "series_key"]).doUpdateSet({ last_put_at: now.getTime() }))
+        .returning(["id", "series_key"])
+        .execute();
+      const idOf = new Map(ids.map((r) => [r.series_key, Number(r.id)]));
+      await trx
+        .insertInto("metric_points")
+        .values(
+          points.map((p) => ({
+            series_id: idOf.get(seriesKey(p))!,
+            minute: p.minute.getTime(),
+            unit: p.unit,
+            sample_count: p.sampleCount,
+            sum: p.sum,
+            minimum: p.minimum,
+            maximum: p.maximum,
+          })),
+        )
+        .onConflict((oc) =>
+          oc.columns(["series_id", "minute"]).doUpdateSet({
+            unit: sql`coalesce(excluded.unit, metric_points.unit)`,
+            sample_count: sql`metric_points.sample_count + excluded.sample_count`,
+            sum: sql`metric_points.sum + excluded.sum`,
+            minimum: sql`${sql.raw(this.#least)}(metric_points.minimum, excluded.minimum)`,
+            maximum: sql`${sql.raw(this.#greatest)}(metric_points.maximum, excluded.maximum)`,
+          }),
+        )
+        .execute();
+    });
+  }
+
+  async minutes(userId: string, series: MetricSeries, from: Date, to: Date): Promise<MetricPoint[]> {
+    const rows = await this.db
+      .selectFrom("metric_points as p")
+      .innerJoin("metric_series as s", "s.id", "p.series_id")
+      .select(["p.minute", "p.unit", "p.sample_count", "p.sum", "p.minimum", "p.maximum"])
+      .where("s.user_id", "=", userId)
+      .where("s.series_key", "=", seriesKey(series))
+      .where("p.minute", ">=", from.getTime())
+      .where("p.minute", "<", to.getTime())
+      .orderBy("p.minute")
+      .execute();
+    return rows.map((r) => ({
+      ...series,
+      minute: new Date(Number(r.minute)),
+      unit: r.unit,
+      sampleCount: r.sample_count,
+      sum: r.sum,
+      minimum: r.minimum,
+      maximum: r.maximum,
+    }));
+  }
+
+  async list(userId: string, filter: MetricFilter, page: Page): Promise<PageOf<MetricSeries>> {
+    const out: { key: string; series: MetricSeries }[] = [];
+    let after = page.after;
+    for (;;) {
+      let query = this.db
+        .selectFrom("metric_series")
+        .select(["series_key", "namespace", "metric_name", "dimensions"])
+        .where("user_id", "=", userId);
+      if (filter.namespace !== undefined) query = query.where("namespace", "=", filter.namespace);
+      if (filter.metricName !== undefined) query = query.where("metric_name", "=", filter.metricName);
+      if (after !== undefined) query = query.where("series_key", ">", after);
+      const rows = await query.orderBy("series_key").limit(LIST_BATCH).execute();
+      for (const r of rows) {
+        const series = { namespace: r.namespace, metricName: r.metric_name, dimensions: parseDimensions(r.dimensions) };
+        if (matches(series.dimensions, filter.dimensions)) out.push({ key: r.series_key, series });
+        if (out.length > page.limit) {
+          return { items: out.slice(0, page.limit).map((s) => s.series), next: out[page.limit - 1]!.key };
+        }
+      }
+      if (rows.length < LIST_BATCH) return { items: out.map((s) => s.series), next: null };
+      after = rows[rows.length - 1]!.series_key;
+    }
+  }
+
+  async recent(since: Date): Promise<OwnedMetricPoint[]> {
+    const rows = await this.db
+      .selectFrom("metric_points as p")
+      .innerJoin("metric_series as s", "s.id", "p.series_id")
+      .select([
+        "s.user_id",
+        "s.namespace",
+        "s.metric_name",
+        "s.dimensions",
+        "p.minute",
+        "p.unit",
+        "p.sample_count",
+        "p.sum",
+        "p.minimum",
+        "p.maximum",
+      ])
+      .where("p.minute", ">=", since.getTime())
+      .execute();
+    const dimensions = new Map<string, MetricDimension[]>();
+    return rows.map((r) => {
+      let dims = dimensions.get(r.dimensions);
+      if (dims === undefined) dimensions.set(r.dimensions, (dims = parseDimensions(r.dimensions)));
+      return {
+        userId: r.user_id,
+        namespace: r.namespace,
+        metricName: r.metric_name,
+        dimensions: dims,
+        minute: new Date(Number(r.minute)),
+        unit: r.unit,
+        sampleCount: r.sample_count,
+        sum: r.sum,
+        minimum: r.minimum,
+        maximum: r.maximum,
+      };
+    });
+  }
+
+  async prune(before: Date): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      const points = await trx.deleteFrom("metric_points").where("minute", "<", before.getTime()).executeTakeFirst();
+      const stale = trx.selectFrom("metric_series").select("id").where("last_put_at", "<", before.getTime());
+      await trx.deleteFrom("metric_points").where("series_id", "in", stale).execute();
+      await trx.deleteFrom("metric_series").where("last_put_at", "<", before.getTime()).execute();
+      return Number(points.numDeletedRows);
+    });
+  }
+}
+
+function parseDimensions(json: string): MetricDimension[] {
+  return (JSON.parse(json) as [string, string][]).map(([name, value]) => ({ name, value }));
+}
+
+function matches(dimensions: readonly MetricDimension[], wanted: MetricFilter["dimensions"]): boolean {
+  if (wanted === undefined) return true;
+  return wanted.every((w) => dimensions.some((d) => d.name === w.name && (w.value === undefined || d.value === w.value)));
+}
