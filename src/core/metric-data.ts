@@ -29,6 +29,9 @@ export interface MetricWindow {
 
 /** CloudWatch accepts timestamps up to two hours ahead. */
 export const MAX_FUTURE_MS = 2 * 3600_000;
+/** CloudWatch's most data per PutMetricData, and values per datum. */
+export const MAX_DATA_PER_PUT = 1000;
+export const MAX_VALUES_PER_DATUM = 150;
 /** CloudWatch refuses values beyond ±2^360. */
 const MAX_MAGNITUDE = 2 ** 360;
 /** The dimension that ties a metric to a group. */
@@ -106,6 +109,9 @@ function aggregateOf(d: MetricDatumInput, where: string): MetricAggregate {
   if (d.Values !== undefined) {
     const values = d.Values;
     const counts = d.Counts ?? values.map(() => 1);
+    if (values.length > MAX_VALUES_PER_DATUM) {
+      throw new PhantomError("InvalidParameterValue", `The collection ${where}.Values must not have a size greater than ${MAX_VALUES_PER_DATUM}.`);
+    }
     if (values.length === 0) throw new PhantomError("MissingParameter", `The parameter ${where}.Values must list at least one value.`);
     if (counts.length !== values.length) {
       throw new PhantomError(
@@ -155,6 +161,9 @@ export function pointsToPut(namespace: string, data: readonly MetricDatumInput[]
     throw new PhantomError("InvalidParameterValue", `The value ${namespace} for parameter Namespace is invalid: the AWS/ namespaces are reserved.`);
   }
   if (data.length === 0) throw new PhantomError("MissingParameter", "The parameter MetricData is required.");
+  if (data.length > MAX_DATA_PER_PUT) {
+    throw new PhantomError("InvalidParameterValue", `The collection MetricData must not have a size greater than ${MAX_DATA_PER_PUT}.`);
+  }
   const byKey = new Map<string, MetricPoint>();
   data.forEach((d, i) => {
     const where = `MetricData.member.${i + 1}`;

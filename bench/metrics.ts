@@ -1,0 +1,580 @@
+/**
+ * Metrics benchmark, in two parts.
+ *
+ * 1. PutMetricData over HTTP: a Phantom (started with `startPhantom` on a SQLite file, in its
+ *    own process pinned to CPU 1 when `taskset` exists, as bench/api.ts does) takes
+ *    PutMetricData requests signed with SigV4 (service `monitoring`), each with 20 MetricData
+ *    members: `Bench/CPUUtilization` of `InstanceId=i-…` for a rotating set of VMs, 300 series
+ *    in all. autocannon (here, on CPU 0) cycles through 15 pre-signed bodies for `--seconds` at
+ *    1, 16 and 64 connections; a bare node:http server answering the same response body is
+ *    measured at 16 connections in the same run. Prints requests/s, values/s, p50/p99 latency,
+ *    the ratio to bare, and the metric_points / metric_series rows and the server's RSS after
+ *    the run (one row per series and minute, whatever the rate).
+ *
+ * 2. The controller's metric step: `--groups` groups × `--vms` VMs over five simulated sites with
+ *    zero latency, seeded as bench/controller.ts seeds them, in this process on a SQLite file.
+ *    - steady passes with plain groups (`error_overflow_n_preserving`, no metrics);
+ *    - the same groups turned into `sensor_engine` groups (`metric=Bench/Load`, thresholds 20
+ *      and 80) with group-level points `AutoScalingGroupName=<group>` for the last 5 minutes
+ *      at 50 (within the thresholds), and (with `--instance-series`) `InstanceId=<vm>` points
+ *      too: steady passes, the metric step alone (`MetricScaler.decide`) and its query
+ *      (`MetricStore.recent`) alone, with the rows read;
+ *    - one pass in which every group crosses its up-threshold: N capacity changes (and N
+ *      launches of one VM) written in one batch.
+ *
+ *   npm run bench:metrics [-- --seconds 10 --groups 10000 --vms 10 --passes 3 --instance-series]
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { randomBytes, randomUUID } from "node:crypto";
+import SQLite from "better-sqlite3";
+import autocannon, { type Result } from "autocannon";
+import { SignatureV4 } from "@smithy/signature-v4";
+import { Hash } from "@smithy/core/serde";
+import type { SourceData } from "@smithy/types";
+import { VM_TAGS } from "../src/clouds/driver.js";
+import { SimulatedCloud } from "../src/clouds/simulated/simulated-cloud.js";
+import { ANONYMOUS_ACCOUNT, SimulatedDriver } from "../src/clouds/simulated/simulated-driver.js";
+import { seededRandom } from "../src/clouds/simulated/seeded-random.js";
+import { parseConfig } from "../src/config/config.js";
+import { startPhantom } from "../src/app/start-phantom.js";
+import { CloudAccess } from "../src/controller/cloud-access.js";
+import { systemClock } from "../src/controller/clock.js";
+import { MetricScaler } from "../src/controller/metric-scaler.js";
+import { Reconciler, type PassReport } from "../src/controller/reconciler.js";
+import { minuteOf } from "../src/core/metric-data.js";
+import type { Group, ManagedInstance, MetricPoint } from "../src/core/types.js";
+import { createLogger } from "../src/observability/logger.js";
+import { SecretBox } from "../src/secrets/secret-box.js";
+import { openStore } from "../src/store/open-store.js";
+import type { Store } from "../src/store/store.js";
+import { addUser } from "../src/users/user-accounts.js";
+import { benchGroup, insertLaunchConfigurations } from "./seed.js";
+
+function option(name: string, fallback: number): number {
+  const at = process.argv.indexOf(`--${name}`);
+  return at < 0 ? fallback : Number(process.argv[at + 1]);
+}
+const SECONDS = option("seconds", 10);
+const GROUPS = option("groups", 10_000);
+const VMS_PER_GROUP = option("vms", 10);
+const PASSES = option("passes", 3);
+const INSTANCE_SERIES = process.argv.includes("--instance-series");
+
+const ms = (n: number) => `${n.toFixed(0)} ms`;
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+const int = (n: number) => Math.round(n).toLocaleString("en-US");
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+/** Wall and CPU time of `f`. */
+async function timed<T>(f: () => Promise<T>): Promise<{ value: T; wallMs: number; cpuMs: number }> {
+  const cpu = process.cpuUsage();
+  const t0 = performance.now();
+  const value = await f();
+  const wallMs = performance.now() - t0;
+  const used = process.cpuUsage(cpu);
+  return { value, wallMs, cpuMs: (used.user + used.system) / 1000 };
+}
+
+// ══ The Phantom server of part 1, run as a child: `node dist/bench/metrics.js serve` ═══════════
+
+async function serve(): Promise<void> {
+  process.on("SIGINT", () => process.exit(0));
+  const dir = mkdtempSync(join(tmpdir(), "phantom-bench-metrics-api-"));
+  const dbPath = join(dir, "phantom.db");
+  const config = parseConfig(
+    { listen: "127.0.0.1:0", db: `sqlite:${dbPath}`, sites: { hotel: { driver: "simulated" }, ec2: { driver: "simulated" } } },
+    "benchmark",
+  );
+  const phantom = await startPhantom(config, { logger: createLogger("warn"), masterKey: randomBytes(32).toString("hex") });
+  const user = await addUser(phantom.store, phantom.box, "bench");
+  const reader = new SQLite(dbPath, { readonly: true });
+  const count = (table: string) => (reader.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
+  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+  process.stdout.write(JSON.stringify({ url: phantom.url, accessKeyId: user.accessKeyId, secretAccessKey: user.secretAccessKey }) + "\n");
+  // Each line on stdin asks for the figures of the moment.
+  for await (const _line of createInterface({ input: process.stdin })) {
+    const minutes = reader.prepare("select count(distinct minute) as n from metric_points").get() as { n: number };
+    process.stdout.write(
+      JSON.stringify({
+        points: count("metric_points"),
+        series: count("metric_series"),
+        minutes: minutes.n,
+        rss: process.memoryUsage().rss,
+        maxRss: process.resourceUsage().maxRSS * 1024,
+      }) + "\n",
+    );
+  }
+}
+
+// ══ Part 1: PutMetricData over HTTP ══════════════════════════════════════════════════════════
+
+class Sha256 extends Hash {
+  constructor(secret?: SourceData) {
+    super("sha256", secret);
+  }
+}
+
+/** Headers (including Authorization) for a CloudWatch Query POST of `body` to `url`, signed now. */
+async function signedPost(url: string, body: string, credentials: { accessKeyId: string; secretAccessKey: string }) {
+  const signer = new SignatureV4({ service: "monitoring", region: "us-east-1", credentials, sha256: Sha256, applyChecksum: false });
+  const { host } = new URL(url);
+  const signed = await signer.sign({
+    method: "POST",
+    protocol: "http:",
+    hostname: host.split(":")[0]!,
+    port: Number(host.split(":")[1]),
+    path: "/",
+    query: {},
+    headers: { host, "content-type": "application/x-www-form-urlencoded; charset=utf-8" },
+    body,
+  });
+  return signed.headers as Record<string, string>;
+}
+
+const VALUES_PER_REQUEST = 20;
+const API_SERIES = 300;
+const CONCURRENCY = [1, 16, 64];
+const BARE_CONCURRENCY = 16;
+
+/** The PutMetricData bodies: body k has the VMs 20k … 20k+19 of 300, each with a value. */
+function putBodies(): string[] {
+  const bodies: string[] = [];
+  for (let k = 0; k < API_SERIES / VALUES_PER_REQUEST; k++) {
+    const params = new URLSearchParams({ Action: "PutMetricData", Version: "2010-08-01", Namespace: "Bench" });
+    for (let m = 1; m <= VALUES_PER_REQUEST; m++) {
+      const vm = k * VALUES_PER_REQUEST + m - 1;
+      const p = `MetricData.member.${m}`;
+      params.set(`${p}.MetricName`, "CPUUtilization");
+      params.set(`${p}.Dimensions.member.1.Name`, "InstanceId");
+      params.set(`${p}.Dimensions.member.1.Value`, `i-${vm.toString(16).padStart(17, "0")}`);
+      params.set(`${p}.Value`, String(((vm * 37) % 1000) / 10));
+      params.set(`${p}.Unit`, "Percent");
+    }
+    bodies.push(params.toString());
+  }
+  return bodies;
+}
+
+interface ServerStats {
+  points: number;
+  series: number;
+  minutes: number;
+  rss: number;
+  maxRss: number;
+}
+
+interface ApiFigures {
+  bodyBytes: number;
+  runs: { connections: number; result: Result }[];
+  bare: Result;
+  before: ServerStats;
+  after: ServerStats;
+}
+
+async function apiPart(): Promise<ApiFigures> {
+  const hasTaskset = spawnSync("taskset", ["-p", String(process.pid)]).status === 0;
+  if (hasTaskset) spawnSync("taskset", ["-cp", "0", String(process.pid)]);
+  const children: ChildProcess[] = [];
+  const killChildren = () => children.forEach((c) => c.kill());
+  process.on("exit", killChildren);
+  const start = (script: string, args: string[]) => {
+    const command = hasTaskset ? ["taskset", "-c", "1", process.execPath] : [process.execPath];
+    const child = spawn(command[0]!, [...command.slice(1), script, ...args], { stdio: ["pipe", "pipe", "inherit"] });
+    children.push(child);
+    const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+    const next = async () => JSON.parse((await lines.next()).value as string) as Record<string, unknown>;
+    return { child, next };
+  };
+
+  const server = start(new URL(import.meta.url).pathname, ["serve"]);
+  const phantom = (await server.next()) as { url: string; accessKeyId: string; secretAccessKey: string };
+  const stats = async () => {
+    server.child.stdin!.write("stats\n");
+    return (await server.next()) as unknown as ServerStats;
+  };
+  const bodies = putBodies();
+  const signAll = () => Promise.all(bodies.map(async (body) => ({ method: "POST", path: "/", body, headers: await signedPost(phantom.url, body, phantom) })));
+
+  // One request by hand: it must succeed, and its answer is what the bare server sends.
+  const [first] = await signAll();
+  const sample = await fetch(phantom.url, { method: "POST", headers: first!.headers, body: first!.body });
+  const sampleBody = await sample.text();
+  if (sample.status !== 200 || !sampleBody.includes("PutMetricDataResponse")) {
+    throw new Error(`unexpected PutMetricData response ${sample.status}: ${sampleBody.slice(0, 300)}`);
+  }
+  const bodyFile = join(mkdtempSync(join(tmpdir(), "phantom-bench-")), "body.xml");
+  writeFileSync(bodyFile, sampleBody);
+  const bare = start(new URL("./api-server.js", import.meta.url).pathname, ["bare", bodyFile]);
+  const bareUrl = ((await bare.next()) as { url: string }).url;
+
+  const load = async (url: string, connections: number) => {
+    // Signed just before each run, so no signature gets old.
+    const requests = await signAll();
+    // autocannon's `requests`: each connection cycles through them (bench/autocannon.d.ts lacks it).
+    const options = (duration: number) => ({ url, connections, duration, requests }) as Parameters<typeof autocannon>[0];
+    await autocannon(options(2)); // warm-up
+    const r = await autocannon(options(SECONDS));
+    if (r.non2xx > 0 || r.errors > 0) throw new Error(`${url}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+    return r;
+  };
+  const before = await stats();
+  const bareResult = await load(bareUrl, BARE_CONCURRENCY);
+  const runs: ApiFigures["runs"] = [];
+  for (const connections of CONCURRENCY) runs.push({ connections, result: await load(phantom.url, connections) });
+  const after = await stats();
+  killChildren();
+  rmSync(join(bodyFile, ".."), { recursive: true, force: true });
+  return { bodyBytes: bodies[0]!.length, runs, bare: bareResult, before, after };
+}
+
+// ══ Part 2: the metric step of the reconcile pass ════════════════════════════════════════════
+
+/** Room for everything: no site ever answers InsufficientInstanceCapacity. */
+const CAPACITY = 1_000_000;
+const SITES = ["s1", "s2", "s3", "s4", "s5"];
+/** Each group fills the first four sites up to 2 VMs and puts the rest on the last. */
+const GROUP_CLOUDS = SITES.map((site, i) => ({ site, max: i === SITES.length - 1 ? -1 : 2 }));
+const NAMESPACE = "Bench";
+const METRIC = "Load";
+const UP = 80;
+const DOWN = 20;
+const CALM = 50;
+/** Minutes of points seeded per series (the step reads the last two or three). */
+const SEEDED_MINUTES = 5;
+const PUT_CHUNK = 1_000;
+
+/** The groups in the store, and their VMs launched on the clouds and recorded as in service (as bench/controller.ts). */
+async function seed(store: Store, userId: string, clouds: ReadonlyMap<string, SimulatedCloud>): Promise<{ groups: Group[]; vms: Map<string, string[]> }> {
+  const groups = Array.from({ length: GROUPS }, (_, g) => benchGroup(`group-${String(g).padStart(5, "0")}`, GROUP_CLOUDS, VMS_PER_GROUP));
+  await store.write(userId, async (tx) => {
+    await insertLaunchConfigurations(tx, SITES);
+    for (const g of groups) await tx.insertGroup(g);
+  });
+  const deployment = await store.controller.deploymentId();
+  const vms = new Map<string, string[]>();
+  let instances: ManagedInstance[] = [];
+  for (const g of groups) {
+    const ids: string[] = [];
+    vms.set(g.name, ids);
+    let left = VMS_PER_GROUP;
+    for (const { site, max } of g.clouds) {
+      const count = max < 0 ? left : Math.min(max, left);
+      if (count === 0) continue;
+      left -= count;
+      const token = randomUUID();
+      const tags = { env: "bench", team: "infra", [VM_TAGS.deployment]: deployment, [VM_TAGS.user]: userId, [VM_TAGS.group]: g.id, [VM_TAGS.groupName]: g.name, [VM_TAGS.token]: token };
+      const launched = await clouds.get(site)!.runInstances(ANONYMOUS_ACCOUNT, { imageId: "ami-12345678", instanceType: "m1.small", count, token, tags });
+      for (const vm of launched) {
+        ids.push(vm.id);
+        instances.push({
+          id: vm.id,
+          userId,
+          groupId: g.id,
+          groupName: g.name,
+          site,
+          launchConfigurationName: `web@${site}`,
+          instanceType: vm.instanceType,
+          lifecycleState: "InService",
+          healthStatus: "Healthy",
+          protectedFromScaleIn: false,
+          launchedAt: vm.launchedAt,
+          launchToken: token,
+          cloudState: "running",
+          lastSeenAt: vm.launchedAt,
+          missingSince: null,
+          inServiceAt: vm.launchedAt,
+          healthReason: null,
+          terminationReason: null,
+          terminateRequestedAt: null,
+          version: 0,
+        });
+      }
+    }
+    if (instances.length >= 20_000) {
+      await store.controller.apply({ putInstances: instances });
+      instances = [];
+    }
+  }
+  await store.controller.apply({ putInstances: instances });
+  return { groups, vms };
+}
+
+/** The group as a `sensor_engine` group of `Bench/Load` (thresholds 20 and 80), as CreateAutoScalingGroup makes it. */
+function asSensorGroup(g: Group): Group {
+  return {
+    ...g,
+    definition: "sensor_engine",
+    tags: [
+      { key: "PHANTOM_DEFINITION", value: "sensor_engine", propagateAtLaunch: false },
+      { key: "clouds", value: g.clouds.map((c) => `${c.site}:${c.max}`).join(","), propagateAtLaunch: false },
+      { key: "env", value: "bench", propagateAtLaunch: true },
+      { key: "metric", value: `${NAMESPACE}/${METRIC}`, propagateAtLaunch: false },
+      { key: "scale_down_threshold", value: String(DOWN), propagateAtLaunch: false },
+      { key: "scale_up_threshold", value: String(UP), propagateAtLaunch: false },
+      { key: "team", value: "infra", propagateAtLaunch: true },
+    ],
+  };
+}
+
+function point(dimension: { name: string; value: string }, minute: number, value: number): MetricPoint {
+  return {
+    namespace: NAMESPACE,
+    metricName: METRIC,
+    dimensions: [dimension],
+    minute: new Date(minute),
+    unit: "Percent",
+    sampleCount: 1,
+    sum: value,
+    minimum: value,
+    maximum: value,
+  };
+}
+
+/**
+ * One point per series for each of the given minutes, put in chunks as PutMetricData would
+ * (CloudWatch takes at most 1,000 values a request). Returns the time it took and the points.
+ */
+async function putPoints(store: Store, userId: string, series: { name: string; value: string }[], minutes: number[], value: number) {
+  let n = 0;
+  const t = await timed(async () => {
+    let chunk: MetricPoint[] = [];
+    for (const minute of minutes) {
+      for (const d of series) {
+        chunk.push(point(d, minute, value));
+        if (chunk.length === PUT_CHUNK) {
+          await store.metrics.put(userId, chunk, new Date(), Number.MAX_SAFE_INTEGER);
+          n += chunk.length;
+          chunk = [];
+        }
+      }
+    }
+    if (chunk.length > 0) await store.metrics.put(userId, chunk, new Date(), Number.MAX_SAFE_INTEGER);
+    n += chunk.length;
+  });
+  return { points: n, wallMs: t.wallMs };
+}
+
+interface PassFigures {
+  wallMs: number;
+  cpuMs: number;
+  all: { wallMs: number; cpuMs: number }[];
+}
+
+interface ControllerFigures {
+  seedMs: number;
+  plain: PassFigures;
+  convertMs: number;
+  series: number;
+  seedPut: { points: number; wallMs: number };
+  refreshPut: { points: number; wallMs: number };
+  reloadMs: number;
+  sensor: PassFigures;
+  step: PassFigures;
+  recent: PassFigures;
+  rowsRead: number;
+  pointsRows: number;
+  rss: number;
+  maxRss: number;
+  upDecide: { wallMs: number; cpuMs: number; changes: number };
+  upPass: { wallMs: number; cpuMs: number; report: PassReport; desired: number; vms: number; activities: number };
+}
+
+async function controllerPart(): Promise<ControllerFigures> {
+  const dir = mkdtempSync(join(tmpdir(), "phantom-bench-metrics-"));
+  const dbPath = join(dir, "phantom.db");
+  const config = parseConfig(
+    { db: `sqlite:${dbPath}`, sites: Object.fromEntries(SITES.map((site) => [site, { driver: "simulated", capacity: CAPACITY, boot_seconds: 0 }])) },
+    "benchmark",
+  );
+  const store = await openStore(config.db);
+  const box = new SecretBox(randomBytes(32));
+  const user = await addUser(store, box, "bench");
+  const random = seededRandom(1);
+  const clouds = new Map(SITES.map((site) => [site, new SimulatedCloud({ capacity: CAPACITY, bootSeconds: 0, random })]));
+  const drivers = new Map(SITES.map((site) => [site, new SimulatedDriver(site, clouds.get(site)!)]));
+  const access = new CloudAccess(config.sites, drivers, store, box, () => {});
+  const logger = createLogger("warn");
+  const retentionMs = config.metrics.retentionMs;
+  const reconciler = new Reconciler({ store, clouds: access, clock: systemClock, settings: config.controller, logger, metricRetentionMs: retentionMs });
+  const reader = new SQLite(dbPath, { readonly: true });
+  const count = (table: string) => (reader.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
+
+  const steadyPasses = async (what: string): Promise<PassFigures> => {
+    const all: { wallMs: number; cpuMs: number }[] = [];
+    for (let k = 0; k < PASSES; k++) {
+      const t = await timed(() => reconciler.runPass());
+      const r = t.value;
+      if (r.launchRequests + r.terminated + r.orphansTerminated + r.failures > 0) throw new Error(`${what} pass ${k + 1} is not steady: ${JSON.stringify(r)}`);
+      all.push({ wallMs: t.wallMs, cpuMs: t.cpuMs });
+    }
+    return { wallMs: median(all.map((p) => p.wallMs)), cpuMs: median(all.map((p) => p.cpuMs)), all };
+  };
+
+  // ── Plain groups ─────────────────────────────────────────────────────────────────────────
+  let t0 = performance.now();
+  const { groups, vms } = await seed(store, user.id, clouds);
+  const seedMs = performance.now() - t0;
+  console.log(`seeded ${int(GROUPS)} groups × ${VMS_PER_GROUP} VMs over ${SITES.length} sites in ${ms(seedMs)}`);
+  await reconciler.runPass(); // loads the snapshot
+  const plain = await steadyPasses("plain");
+  console.log(`steady pass, plain groups (median of ${PASSES}): ${ms(plain.wallMs)} wall, ${ms(plain.cpuMs)} CPU`);
+
+  // ── The same groups as sensor groups, with metrics within their thresholds ───────────────
+  t0 = performance.now();
+  await store.write(user.id, async (tx) => {
+    for (const g of groups) await tx.updateGroup(asSensorGroup(g));
+  });
+  const convertMs = performance.now() - t0;
+  const series = groups.map((g) => ({ name: "AutoScalingGroupName", value: g.name }));
+  if (INSTANCE_SERIES) for (const ids of vms.values()) for (const id of ids) series.push({ name: "InstanceId", value: id });
+  const nowMinute = minuteOf(Date.now());
+  const minutes = Array.from({ length: SEEDED_MINUTES }, (_, k) => nowMinute - (SEEDED_MINUTES - 1 - k) * 60_000);
+  const seedPut = await putPoints(store, user.id, series, minutes, CALM);
+  console.log(
+    `turned them into sensor_engine groups in ${ms(convertMs)}; put ${int(seedPut.points)} points (${int(series.length)} series × ` +
+      `${SEEDED_MINUTES} minutes) in ${ms(seedPut.wallMs)}`,
+  );
+  // A new value of the current minute for every series, as agents keep sending: the window
+  // always holds this minute, whenever the benchmark crosses a minute boundary.
+  const refreshPut = await putPoints(store, user.id, series, [minuteOf(Date.now())], CALM);
+  // The model reloads the 10,000 changed groups (rather than read them from the change log).
+  reconciler.reset();
+  const reload = await timed(() => reconciler.runPass());
+  const sensor = await steadyPasses("sensor");
+  console.log(`steady pass, sensor groups (median of ${PASSES}): ${ms(sensor.wallMs)} wall, ${ms(sensor.cpuMs)} CPU`);
+
+  // ── The metric step alone, and its query alone ───────────────────────────────────────────
+  const snapshot = await store.controller.loadSnapshot();
+  const scaler = new MetricScaler({ store, retentionMs, logger });
+  await scaler.decide(snapshot.groups, new Date()); // the first decide also prunes
+  const stepAll: { wallMs: number; cpuMs: number }[] = [];
+  for (let k = 0; k < PASSES; k++) {
+    const t = await timed(() => scaler.decide(snapshot.groups, new Date()));
+    if (t.value.groups.length > 0) throw new Error(`the metric step changed ${t.value.groups.length} groups in steady state`);
+    stepAll.push({ wallMs: t.wallMs, cpuMs: t.cpuMs });
+  }
+  const step = { wallMs: median(stepAll.map((p) => p.wallMs)), cpuMs: median(stepAll.map((p) => p.cpuMs)), all: stepAll };
+  // As decide() asks: the minutes since now − sample period − 60 s.
+  const recentAll: { wallMs: number; cpuMs: number }[] = [];
+  let rowsRead = 0;
+  for (let k = 0; k < PASSES; k++) {
+    const t = await timed(() => store.metrics.recent(new Date(Date.now() - 120_000)));
+    rowsRead = t.value.length;
+    recentAll.push({ wallMs: t.wallMs, cpuMs: t.cpuMs });
+  }
+  const recent = { wallMs: median(recentAll.map((p) => p.wallMs)), cpuMs: median(recentAll.map((p) => p.cpuMs)), all: recentAll };
+  console.log(`metric step alone (median of ${PASSES}): ${ms(step.wallMs)} wall, ${ms(step.cpuMs)} CPU; its query: ${ms(recent.wallMs)}, ${int(rowsRead)} rows`);
+  const rss = process.memoryUsage().rss;
+
+  // ── Every group crosses its up-threshold ─────────────────────────────────────────────────
+  // 1,000 in the current minute lifts the window's Average far above 80.
+  await putPoints(store, user.id, series.slice(0, GROUPS), [minuteOf(Date.now())], 1_000);
+  const probe = new MetricScaler({ store, retentionMs, logger });
+  await probe.decide([], new Date()); // prunes now, not in the timed call
+  const upDecideT = await timed(() => probe.decide(snapshot.groups, new Date()));
+  const upDecide = { wallMs: upDecideT.wallMs, cpuMs: upDecideT.cpuMs, changes: upDecideT.value.groups.length };
+  const activitiesBefore = count("activities");
+  const up = await timed(() => reconciler.runPass());
+  const after = await store.controller.loadSnapshot();
+  const upPass = {
+    wallMs: up.wallMs,
+    cpuMs: up.cpuMs,
+    report: up.value,
+    desired: after.groups.filter((g) => g.group.desiredCapacity === VMS_PER_GROUP + 1 && g.group.scaledAt !== null).length,
+    vms: after.groups.reduce((n, g) => n + g.instances.length, 0),
+    activities: count("activities") - activitiesBefore,
+  };
+  console.log(
+    `pass in which all ${int(GROUPS)} groups cross scale_up_threshold: ${ms(upPass.wallMs)} wall, ${ms(upPass.cpuMs)} CPU; ` +
+      `${int(upPass.desired)} groups at ${VMS_PER_GROUP + 1}, ${int(upPass.report.launched)} VMs launched in ${int(upPass.report.launchRequests)} launch requests`,
+  );
+  const figures: ControllerFigures = {
+    seedMs,
+    plain,
+    convertMs,
+    series: series.length,
+    seedPut,
+    refreshPut,
+    reloadMs: reload.wallMs,
+    sensor,
+    step,
+    recent,
+    rowsRead,
+    pointsRows: count("metric_points"),
+    rss,
+    maxRss: process.resourceUsage().maxRSS * 1024,
+    upDecide,
+    upPass,
+  };
+  reader.close();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+  return figures;
+}
+
+// ══ Main ═════════════════════════════════════════════════════════════════════════════════════
+
+async function main(): Promise<void> {
+  const commandLine = `node ${relative(process.cwd(), process.argv[1]!)} ${process.argv.slice(2).join(" ")}`.trim();
+  const startedAt = performance.now();
+  const api = await apiPart();
+  const row = (name: string, r: Result, values = true) =>
+    `${name.padEnd(26)} ${int(r.requests.average).padStart(7)} req/s  ${values ? `${int(r.requests.average * VALUES_PER_REQUEST).padStart(8)} values/s` : "".padStart(17)}` +
+    `   p50 ${String(r.latency.p50).padStart(3)} ms   p99 ${String(r.latency.p99).padStart(3)} ms`;
+  console.log(`PutMetricData, ${VALUES_PER_REQUEST} values a request (${api.bodyBytes}-byte body), ${API_SERIES} series, SigV4, SQLite file, ${SECONDS} s each`);
+  console.log(row(`bare node:http, ${BARE_CONCURRENCY} conn`, api.bare, false));
+  for (const { connections, result } of api.runs) console.log(row(`phantom, ${connections} conn`, result));
+  const at16 = api.runs.find((r) => r.connections === BARE_CONCURRENCY)!.result;
+  const apiRatio = at16.requests.average / api.bare.requests.average;
+  console.log(`ratio phantom / bare at ${BARE_CONCURRENCY} connections: ${apiRatio.toFixed(2)}`);
+  const totalRequests = api.runs.reduce((n, r) => n + r.result.requests.total, 0);
+  console.log(
+    `after ${int(totalRequests)} measured requests (${int(totalRequests * VALUES_PER_REQUEST)} values, plus warm-ups): ` +
+      `${int(api.after.points)} metric_points rows (${api.after.series} series × ${api.after.minutes} minutes), ` +
+      `server RSS ${mib(api.after.rss)} (was ${mib(api.before.rss)}; max ${mib(api.after.maxRss)})`,
+  );
+
+  const c = await controllerPart();
+  const totalMs = performance.now() - startedAt;
+
+  const lines: [string, string][] = [
+    [`PutMetricData req/s (values/s), 1 / 16 / 64 conn`, api.runs.map((r) => `${int(r.result.requests.average)} (${int(r.result.requests.average * VALUES_PER_REQUEST)})`).join(" / ")],
+    [`PutMetricData p50 / p99, 1 / 16 / 64 conn`, api.runs.map((r) => `${r.result.latency.p50}/${r.result.latency.p99} ms`).join(", ")],
+    [`bare node:http req/s, ${BARE_CONCURRENCY} conn`, int(api.bare.requests.average)],
+    [`ratio PutMetricData / bare, ${BARE_CONCURRENCY} conn`, apiRatio.toFixed(2)],
+    [`metric_points rows after the API run`, `${int(api.after.points)} (= ${api.after.series} series × ${api.after.minutes} minutes)`],
+    [`API server RSS after the run (max)`, `${mib(api.after.rss)} (${mib(api.after.maxRss)})`],
+    [`steady pass, ${int(GROUPS)} plain groups`, `${ms(c.plain.wallMs)} wall, ${ms(c.plain.cpuMs)} CPU`],
+    [`steady pass, ${int(GROUPS)} sensor groups`, `${ms(c.sensor.wallMs)} wall, ${ms(c.sensor.cpuMs)} CPU`],
+    [`ratio sensor pass / plain pass (wall)`, (c.sensor.wallMs / c.plain.wallMs).toFixed(2)],
+    [`metric step alone (MetricScaler.decide)`, `${ms(c.step.wallMs)} wall, ${ms(c.step.cpuMs)} CPU`],
+    [`  of which its query (MetricStore.recent)`, `${ms(c.recent.wallMs)} wall, ${int(c.rowsRead)} rows read (+ policies: 0)`],
+    [`metric step / sensor pass (wall)`, (c.step.wallMs / c.sensor.wallMs).toFixed(2)],
+    [`metric series / metric_points rows`, `${int(c.series)} / ${int(c.pointsRows)}`],
+    [`put ${int(c.refreshPut.points)} points (1 minute, chunks of ${PUT_CHUNK})`, ms(c.refreshPut.wallMs)],
+    [`RSS with sensor groups steady (max)`, `${mib(c.rss)} (${mib(c.maxRss)})`],
+    [`all groups cross up-threshold: decide alone`, `${ms(c.upDecide.wallMs)} wall, ${int(c.upDecide.changes)} changes`],
+    [`all groups cross up-threshold: the pass`, `${ms(c.upPass.wallMs)} wall, ${ms(c.upPass.cpuMs)} CPU`],
+    [`  its writes`, `${int(c.upPass.desired)} groups scaled, ${int(c.upPass.activities)} activities, ${int(c.upPass.report.launched)} VMs launched`],
+    [`first sensor pass after reset (loads snapshot)`, ms(c.reloadMs)],
+    [`total run time`, `${(totalMs / 1000).toFixed(0)} s`],
+  ];
+  console.log("");
+  console.log(`summary — ${commandLine}`);
+  console.log(`(${int(GROUPS)} groups × ${VMS_PER_GROUP} VMs, ${PASSES} passes each, ${INSTANCE_SERIES ? "group- and instance-level" : "group-level"} series)`);
+  const width = Math.max(...lines.map(([k]) => k.length));
+  console.log(`| ${"figure".padEnd(width)} | value |`);
+  console.log(`|${"-".repeat(width + 2)}|-------|`);
+  for (const [k, v] of lines) console.log(`| ${k.padEnd(width)} | ${v} |`);
+}
+
+if (process.argv[2] === "serve") {
+  await serve();
+} else {
+  await main();
+  process.exit(0);
+}

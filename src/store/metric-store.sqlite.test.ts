@@ -1,0 +1,7 @@
+import { openStore } from "./open-store.js";
+import { metricStoreCases } from "./metric-store.cases.js";
+
+metricStoreCases({
+  name: "SQLite in memory",
+  fresh: async (options) => ({ store: await openStore("sqlite::memory:", options), reopen: null }),
+});
