@@ -91,8 +91,8 @@ describe("Phantom groups through the AWS SDK (no default site)", () => {
 
   const definition = { Key: "PHANTOM_DEFINITION", Value: "error_overflow_n_preserving" };
   const refused: [string, Partial<CreateAutoScalingGroupCommandInput>, RegExp][] = [
-    ["PHANTOM_DEFINITION=sensor_engine (reserved)", { Tags: [{ ...definition, Value: "sensor_engine" }, ...phantomTags("hotel:1", 1).slice(1)] }, /^PHANTOM_DEFINITION=sensor_engine is reserved for scaling on sensor metrics/],
-    ["an unknown PHANTOM_DEFINITION", { Tags: [{ ...definition, Value: "bogus" }, ...phantomTags("hotel:1", 1).slice(1)] }, /^Unknown PHANTOM_DEFINITION 'bogus'; the supported definition is error_overflow_n_preserving\.$/],
+    ["PHANTOM_DEFINITION=sensor_engine with n_preserve", { Tags: [{ ...definition, Value: "sensor_engine" }, ...phantomTags("hotel:1", 1).slice(1)] }, /^The tag n_preserve does not apply to a PHANTOM_DEFINITION=sensor_engine group/],
+    ["an unknown PHANTOM_DEFINITION", { Tags: [{ ...definition, Value: "bogus" }, ...phantomTags("hotel:1", 1).slice(1)] }, /^Unknown PHANTOM_DEFINITION 'bogus'; the supported definitions are error_overflow_n_preserving and sensor_engine\.$/],
     ["PHANTOM_DEFINITION without clouds", { Tags: [definition, { Key: "n_preserve", Value: "1" }] }, new RegExp(`needs the tag clouds=<site>:<max>,… .*e\\.g\\. clouds=hotel:8,ec2:-1\\. ${escape(SITES)}$`)],
     ["PHANTOM_DEFINITION without n_preserve", { Tags: [definition, { Key: "clouds", Value: "hotel:1" }] }, /needs the tag n_preserve=<number of VMs to keep>/],
     ["clouds without PHANTOM_DEFINITION", { Tags: [{ Key: "clouds", Value: "hotel:1" }] }, /^The tag clouds only takes effect on a Phantom group: add the tag PHANTOM_DEFINITION=error_overflow_n_preserving\.$/],

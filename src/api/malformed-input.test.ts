@@ -504,8 +504,9 @@ const UNKNOWN_ACTIONS = [
   "DescribeAutoScalingGroups ",
   " DescribeAutoScalingGroups",
   "DESCRIBEAUTOSCALINGGROUPS",
-  "PutScalingPolicy",
-  "DescribePolicies",
+  // Actions of the service that Phantom does not serve (policies are served since scaling on metrics).
+  "PutScheduledUpdateGroupAction",
+  "DescribeWarmPool",
   "AttachInstances",
   "__proto__",
   "constructor",

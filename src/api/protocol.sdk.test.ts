@@ -13,7 +13,7 @@ import {
   DescribeAccountLimitsCommand,
   DescribeAutoScalingGroupsCommand,
   DescribeLifecycleHooksCommand,
-  PutScalingPolicyCommand,
+  PutScheduledUpdateGroupActionCommand,
   type AutoScalingClient,
 } from "@aws-sdk/client-auto-scaling";
 import { startTestPhantom, type TestPhantom } from "../testing/test-phantom.js";
@@ -43,7 +43,7 @@ describe("the protocol through the AWS SDK", () => {
 
   const unsupported: [string, () => Promise<unknown>][] = [
     ["AttachInstances", () => alice.send(new AttachInstancesCommand({ AutoScalingGroupName: "g", InstanceIds: ["i-1"] }))],
-    ["PutScalingPolicy", () => alice.send(new PutScalingPolicyCommand({ AutoScalingGroupName: "g", PolicyName: "p", ScalingAdjustment: 1 }))],
+    ["PutScheduledUpdateGroupAction", () => alice.send(new PutScheduledUpdateGroupActionCommand({ AutoScalingGroupName: "g", ScheduledActionName: "s", DesiredCapacity: 1 }))],
     ["DescribeLifecycleHooks", () => alice.send(new DescribeLifecycleHooksCommand({ AutoScalingGroupName: "g" }))],
   ];
   for (const [action, call] of unsupported) {

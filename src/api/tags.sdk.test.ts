@@ -66,7 +66,7 @@ describe("tags through the AWS SDK", () => {
     ["an unknown site", [tag("g1", "clouds", "mars:1")], /^The tag clouds: 'mars' is not a configured site\. Configured sites: hotel, sierra, ec2\.$/],
     ["n_preserve above MaxSize", [tag("g1", "n_preserve", "11")], /^Desired capacity:11 must be between the specified min size:0 and max size:10 \(the tag n_preserve is the desired capacity of a Phantom group\)$/],
     ["a malformed n_preserve", [tag("g1", "n_preserve", "seven")], /^The tag n_preserve='seven' must be a whole number/],
-    ["PHANTOM_DEFINITION=sensor_engine", [tag("g1", "PHANTOM_DEFINITION", "sensor_engine")], /^PHANTOM_DEFINITION=sensor_engine is reserved/],
+    ["PHANTOM_DEFINITION=sensor_engine without its metric tags", [tag("g1", "PHANTOM_DEFINITION", "sensor_engine")], /^The tag n_preserve does not apply|needs the tag metric=/],
     ["a tag without ResourceId", [{ Key: "team", Value: "a" }], /^The tag team has no ResourceId: name the Auto Scaling group it belongs to\.$/],
     ["another ResourceType", [{ ...tag("g1", "team", "a"), ResourceType: "instance" }], /^ResourceType 'instance' is not supported; tags belong to 'auto-scaling-group'\.$/],
     ["an aws: key", [tag("g1", "aws:cloudformation", "x")], /^Tag keys starting with 'aws:' are reserved: aws:cloudformation$/],

@@ -123,7 +123,8 @@ function checkMinMax(min: number, max: number): void {
 
 function checkDesired(min: number, max: number, desired: number, placement: Placement): void {
   if (desired < min || desired > max) {
-    const hint = placement.definition === null ? "" : ` (the tag ${TAG_N_PRESERVE} is the desired capacity of a Phantom group)`;
+    const hint =
+      placement.definition === "error_overflow_n_preserving" ? ` (the tag ${TAG_N_PRESERVE} is the desired capacity of a Phantom group)` : "";
     throw new ValidationError(
       `Desired capacity:${desired} must be between the specified min size:${min} and max size:${max}${hint}`,
     );

@@ -58,6 +58,7 @@ describe("placementFromTags", () => {
       definition: "error_overflow_n_preserving",
       clouds: [{ site: "hotel", max: 8 }, { site: "ec2", max: -1 }],
       nPreserve: 10,
+      sensor: null,
     });
   });
   it("is null for a group without PHANTOM_DEFINITION", () => {
@@ -67,7 +68,7 @@ describe("placementFromTags", () => {
     ["clouds without a definition", [tag("clouds", "hotel:1")], /only takes effect.*PHANTOM_DEFINITION/],
     ["n_preserve without a definition", [tag("n_preserve", "1")], /only takes effect/],
     ["an unknown definition", [tag("PHANTOM_DEFINITION", "magic")], /Unknown PHANTOM_DEFINITION 'magic'/],
-    ["sensor_engine (reserved)", [tag("PHANTOM_DEFINITION", "sensor_engine")], /reserved/],
+    ["sensor_engine without its metric", [tag("PHANTOM_DEFINITION", "sensor_engine"), tag("clouds", "hotel:1")], /needs the tag metric=Namespace\/MetricName/],
     ["missing clouds", [tag("PHANTOM_DEFINITION", "error_overflow_n_preserving"), tag("n_preserve", "1")], /needs the tag clouds=/],
     ["missing n_preserve", [tag("PHANTOM_DEFINITION", "error_overflow_n_preserving"), tag("clouds", "hotel:1")], /needs the tag n_preserve=/],
   ];

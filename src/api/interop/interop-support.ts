@@ -174,6 +174,8 @@ export interface Step {
   readonly args?: Readonly<Record<string, unknown>>;
   /** boto 2 only: sign this call with Signature Version 2. */
   readonly sigv2?: boolean;
+  /** boto3 only: the client's service, `autoscaling` (default) or `cloudwatch`. */
+  readonly service?: "autoscaling" | "cloudwatch";
 }
 
 /**

@@ -1,7 +1,8 @@
 """Runs Auto Scaling calls through boto3 and prints each outcome as JSON.
 
-Reads {"endpoint": URL, "steps": [{"id", "call", "args"}]} on stdin; "call" is a method of
-boto3's autoscaling client and "args" its keyword arguments. Prints {id: {"result": response
+Reads {"endpoint": URL, "steps": [{"id", "call", "args", "service"}]} on stdin; "call" is a
+method of boto3's client for "service" (default "autoscaling"; also "cloudwatch") and "args"
+its keyword arguments. Prints {id: {"result": response
 without ResponseMetadata} or {"error": {"code", "message", "type", "status"}}}. Keys and region
 come from the environment, as a user's script would get them.
 """
@@ -14,11 +15,14 @@ import botocore.exceptions
 
 def main():
     request = json.load(sys.stdin)
-    client = boto3.client("autoscaling", endpoint_url=request["endpoint"])
+    clients = {}
     outcomes = {}
     for step in request["steps"]:
+        service = step.get("service", "autoscaling")
+        if service not in clients:
+            clients[service] = boto3.client(service, endpoint_url=request["endpoint"])
         try:
-            response = getattr(client, step["call"])(**step.get("args", {}))
+            response = getattr(clients[service], step["call"])(**step.get("args", {}))
             response.pop("ResponseMetadata", None)
             outcomes[step["id"]] = {"result": response}
         except botocore.exceptions.ClientError as e:
