@@ -76,7 +76,7 @@ describe("scaling on metrics through the AWS CLI v2, on simulated clouds", { ski
         return g;
       },
       (g) => settled(g, expected),
-      { timeoutMs: 30_000, intervalMs: 200, show: (g) => ({ desired: g?.DesiredCapacity, layout: layout(g), states: g?.Instances.map((i) => i.LifecycleState) }) },
+      { timeoutMs: 60_000, intervalMs: 200, show: (g) => ({ desired: g?.DesiredCapacity, layout: layout(g), states: g?.Instances.map((i) => i.LifecycleState) }) },
     );
   }
 
