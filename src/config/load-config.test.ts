@@ -80,6 +80,12 @@ sites:
       { name: "ec2", driver: "ec2", endpoint: "https://ec2.us-east-1.amazonaws.com", region: "us-east-1" },
     ]);
     assert.deepEqual(config.limits, { launchConfigurations: 200, groups: 500 });
+    assert.deepEqual(config.metrics, { retentionMs: 7_200_000, maxSeriesPerUser: 10_000 });
+  });
+
+  it("reads the metrics' retention and series limit", () => {
+    const path = write("metrics: { retention_seconds: 3600, max_series_per_user: 50 }\nsites: { a: { driver: simulated } }\n");
+    assert.deepEqual(loadConfig({ configFile: path, env: {} }).config.metrics, { retentionMs: 3_600_000, maxSeriesPerUser: 50 });
   });
 
   it("lets flags beat the environment and the environment beat the file", () => {
@@ -108,6 +114,8 @@ sites:
     ["a bad listen address", "listen: nowhere\nsites: { a: { driver: simulated } }\n", /listen: expected HOST:PORT/],
     ["duplicate keys", "sites: { a: { driver: simulated } }\nsites: {}\n", /not valid YAML/],
     ["broken YAML", "sites: [\n", /not valid YAML/],
+    ["a metric retention under ten minutes", "metrics: { retention_seconds: 60 }\nsites: { a: { driver: simulated } }\n", /metrics\.retention_seconds: Too small/],
+    ["an unknown metrics key", "metrics: { retention: 60 }\nsites: { a: { driver: simulated } }\n", /metrics: Unrecognized key: "retention"/],
   ];
   for (const [name, text, pattern] of bad) {
     it(`rejects ${name}`, () => fails({ configFile: write(text), env: {} }, pattern));
