@@ -1,17 +1,20 @@
 /**
  * The AWS endpoint: one request in, one response out. The pipeline is
  * parameters → signature → service and action → model-validated input → handler → model-ordered
- * XML (Query protocol) or JSON (JSON 1.0 protocol, CloudWatch through the AWS SDK for JS).
+ * XML (Query protocol), JSON (JSON 1.0, CloudWatch through the AWS SDK for JS) or CBOR (RPC v2
+ * CBOR, CloudWatch through recent botocore).
  * Every failure becomes an AWS `<ErrorResponse>`; an unexpected one is logged with its stack and
  * answered as `InternalFailure` without details.
  */
 import { randomUUID } from "node:crypto";
+import { gunzipSync } from "node:zlib";
 import type { Logger } from "../observability/logger.js";
 import type { Store } from "../store/store.js";
 import { AWS_ERRORS, PhantomError, type AwsErrorCode } from "../core/errors.js";
 import type { ApiSettings } from "./actions/action.js";
 import { authenticate, AUTH_PARAMETERS } from "./auth/authenticate.js";
 import { findHeader } from "./auth/request.js";
+import { cborRoute, cborToParams, CBOR_CONTENT_TYPE, CBOR_PROTOCOL, encodeCborError, encodeCborResponse } from "./query/cbor-protocol.js";
 import { encodeJsonError, encodeJsonResponse, jsonToParams, JSON_CONTENT_TYPE } from "./query/json-protocol.js";
 import { decodeInput } from "./query/decode-input.js";
 import { encodeError, encodeResponse } from "./query/encode-xml.js";
@@ -59,7 +62,29 @@ export interface QueryEndpointDeps {
 /** Which service and protocol a request turned out to use: its errors are answered in kind. */
 interface Dialect {
   service: Service;
-  json: boolean;
+  protocol: "query" | "json" | "cbor";
+}
+
+const CONTENT_TYPES = { query: "text/xml", json: JSON_CONTENT_TYPE, cbor: CBOR_CONTENT_TYPE } as const;
+
+/** Largest body once decompressed (CloudWatch's clients gzip large `PutMetricData` bodies). */
+const MAX_DECODED_BYTES = 4 * 1024 * 1024;
+
+/** The body, gunzipped when its `Content-Encoding` says gzip. */
+function decodedBody(raw: RawRequest): Buffer {
+  const encoding = findHeader(raw.rawHeaders, "content-encoding")?.trim().toLowerCase();
+  if (encoding === undefined || encoding === "" || encoding === "identity" || raw.body.length === 0) return raw.body;
+  if (encoding !== "gzip") {
+    throw new PhantomError("UnsupportedMediaType", `Content-Encoding '${encoding}' is not supported: send the body as is, or gzip.`);
+  }
+  try {
+    return gunzipSync(raw.body, { maxOutputLength: MAX_DECODED_BYTES });
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") {
+      throw new PhantomError("RequestEntityTooLarge", `The request body is larger than ${MAX_DECODED_BYTES / 1024 / 1024} MiB once decompressed.`, { cause });
+    }
+    throw new PhantomError("MalformedQueryString", "The request body is not valid gzip.", { cause });
+  }
 }
 
 /** The AWS APIs Phantom serves (see `services.ts`) over one store. */
@@ -71,31 +96,41 @@ export class QueryEndpoint {
   /** Answers one request; never throws. */
   async handle(raw: RawRequest): Promise<ApiResponse> {
     const requestId = randomUUID();
-    const dialect: Dialect = { service: AUTOSCALING, json: false };
+    const dialect: Dialect = { service: AUTOSCALING, protocol: "query" };
     try {
       const body = await this.#dispatch(raw, requestId, dialect);
-      return { status: 200, body, contentType: dialect.json ? JSON_CONTENT_TYPE : "text/xml", requestId };
+      const headers = dialect.protocol === "cbor" ? { "smithy-protocol": CBOR_PROTOCOL } : undefined;
+      return { status: 200, body, contentType: CONTENT_TYPES[dialect.protocol], ...(headers ? { headers } : {}), requestId };
     } catch (e) {
       return this.#failure(e, requestId, dialect);
     }
   }
 
   async #dispatch(raw: RawRequest, requestId: string, dialect: Dialect): Promise<string | readonly Buffer[]> {
-    const target = findHeader(raw.rawHeaders, "x-amz-target");
-    if (target !== undefined) {
-      dialect.json = true;
-      const service = serviceByTarget(target.slice(0, Math.max(0, target.lastIndexOf("."))));
-      if (service !== undefined) dialect.service = service;
+    // The RPC protocols name the operation outside the parameters: JSON 1.0 in X-Amz-Target
+    // (`<target>.<Operation>`), RPC v2 CBOR in the path.
+    let rpc: { target: string; operation: string } | null = null;
+    const amzTarget = findHeader(raw.rawHeaders, "x-amz-target");
+    if (findHeader(raw.rawHeaders, "smithy-protocol") === CBOR_PROTOCOL) {
+      dialect.protocol = "cbor";
+      rpc = cborRoute(raw.path) ?? { target: "", operation: "" };
+    } else if (amzTarget !== undefined) {
+      dialect.protocol = "json";
+      const dot = amzTarget.lastIndexOf(".");
+      rpc = { target: amzTarget.slice(0, Math.max(0, dot)), operation: amzTarget.slice(dot + 1) };
     }
+    if (rpc !== null) dialect.service = serviceByTarget(rpc.target) ?? dialect.service;
     if (raw.bodyTooLarge) throw new PhantomError("RequestEntityTooLarge", "The request body is larger than 1 MiB.");
     if (raw.method !== "GET" && raw.method !== "POST") {
       throw new PhantomError("MethodNotAllowed", `The ${raw.method} method is not allowed; use GET or POST.`);
     }
-    if (raw.path !== "/") throw new PhantomError("NotFound", `Nothing is served at ${raw.path}; the API is at /.`);
-    // A JSON request's parameters are its body; only its query string can carry signature parts.
-    const params = dialect.json
+    if (raw.path !== "/" && dialect.protocol !== "cbor") throw new PhantomError("NotFound", `Nothing is served at ${raw.path}; the API is at /.`);
+    // Signatures cover the body as sent; the parameters are read from it decompressed.
+    const decoded = decodedBody(raw);
+    // An RPC request's parameters are its body; only its query string can carry signature parts.
+    const params = rpc !== null
       ? parseParams(raw.rawQuery, Buffer.alloc(0), undefined, raw.method)
-      : parseParams(raw.rawQuery, raw.body, raw.contentType, raw.method);
+      : parseParams(raw.rawQuery, decoded, raw.contentType, raw.method);
     const now = this.deps.clock();
     const { users } = this.deps;
     const auth = await authenticate(
@@ -108,13 +143,15 @@ export class QueryEndpoint {
 
     let actionName: string;
     let map: Map<string, string>;
-    if (dialect.json) {
-      const dot = target!.lastIndexOf(".");
-      actionName = target!.slice(dot + 1);
-      if (serviceByTarget(target!.slice(0, Math.max(0, dot))) === undefined || !Object.hasOwn(dialect.service.actions, actionName)) {
-        throw new PhantomError("InvalidAction", `Could not find operation ${target!} for the JSON protocol`);
+    if (rpc !== null) {
+      actionName = rpc.operation;
+      if (serviceByTarget(rpc.target) === undefined || !Object.hasOwn(dialect.service.actions, actionName)) {
+        throw new PhantomError("InvalidAction", `Could not find operation ${rpc.target}.${rpc.operation} for the ${dialect.protocol.toUpperCase()} protocol`);
       }
-      map = jsonToParams(dialect.service.model, actionName, raw.body);
+      map =
+        dialect.protocol === "cbor"
+          ? cborToParams(dialect.service.model, actionName, decoded)
+          : jsonToParams(dialect.service.model, actionName, decoded);
     } else {
       map = new Map(params);
       const name = map.get("Action");
@@ -131,7 +168,7 @@ export class QueryEndpoint {
     const action = service.actions[actionName]!;
     const ignored = this.#ignoredFor(service, actionName);
     const input = decodeInput(service.model, actionName, map, ignored);
-    const cache = action.cacheable && !dialect.json ? this.deps.responseCache : null;
+    const cache = action.cacheable && dialect.protocol === "query" ? this.deps.responseCache : null;
     let cacheKey = "";
     let generation = 0;
     if (cache !== null) {
@@ -150,7 +187,8 @@ export class QueryEndpoint {
       groupChanged: this.deps.groupChanged,
     });
     this.deps.logger.debug({ requestId, action: actionName, user: user.name }, "request");
-    if (dialect.json) return encodeJsonResponse(result);
+    if (dialect.protocol === "json") return encodeJsonResponse(result);
+    if (dialect.protocol === "cbor") return [encodeCborResponse(result)];
     const body = encodeResponse(service.model, actionName, result, requestId);
     cache?.set(cacheKey, generation, body, requestId);
     return body;
@@ -178,9 +216,16 @@ export class QueryEndpoint {
       this.deps.logger.error({ err: e, requestId }, "internal error");
     }
     const { status, sender } = AWS_ERRORS[code];
-    if (dialect.json) {
+    if (dialect.protocol !== "query") {
       const { body, headers } = encodeJsonError(code, message, sender);
-      return { status, body, headers, contentType: JSON_CONTENT_TYPE, requestId };
+      if (dialect.protocol === "json") return { status, body, headers, contentType: JSON_CONTENT_TYPE, requestId };
+      return {
+        status,
+        body: [encodeCborError(code, message)],
+        headers: { ...headers, "smithy-protocol": CBOR_PROTOCOL },
+        contentType: CBOR_CONTENT_TYPE,
+        requestId,
+      };
     }
     return {
       status,

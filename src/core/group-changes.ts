@@ -216,6 +216,14 @@ export function createGroup(input: CreateGroupInput, catalog: SiteCatalog, ident
     desired = input.DesiredCapacity ?? input.MinSize;
   }
   checkDesired(input.MinSize, input.MaxSize, desired, placement);
+  if (placement.sensor !== null) {
+    const range = sensorBounds(placement.sensor, { minSize: input.MinSize, maxSize: input.MaxSize });
+    if (desired < range.min || desired > range.max) {
+      throw new ValidationError(
+        `DesiredCapacity ${desired} lies outside the sensor group's range: minimum_vms ${range.min} .. maximum_vms ${range.max}.`,
+      );
+    }
+  }
   return {
     id: identity.id,
     name: input.AutoScalingGroupName,

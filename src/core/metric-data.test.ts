@@ -153,6 +153,23 @@ describe("pointsToPut", () => {
     it(`refuses ${name}`, () => fails(() => pointsToPut("MyApp", data, NOW, WINDOW), code, pattern));
   }
 
+  it("accepts CloudWatch's most: 1000 data of 150 values each", () => {
+    const data = Array.from({ length: 1000 }, (_, i) => ({ MetricName: `m${i % 10}`, Values: Array.from({ length: 150 }, (_, k) => k) }));
+    const points = pointsToPut("MyApp", data, NOW, WINDOW);
+    assert.equal(points.length, 10);
+    assert.equal(points[0]!.sampleCount, 100 * 150);
+  });
+
+  it("refuses more than 1000 data", () => {
+    const data = Array.from({ length: 1001 }, () => ({ MetricName: "m", Value: 1 }));
+    fails(() => pointsToPut("MyApp", data, NOW, WINDOW), "InvalidParameterValue", /The collection MetricData must not have a size greater than 1000/);
+  });
+
+  it("refuses more than 150 values in one datum", () => {
+    const data = [{ MetricName: "m", Values: Array.from({ length: 151 }, () => 1) }];
+    fails(() => pointsToPut("MyApp", data, NOW, WINDOW), "InvalidParameterValue", /The collection MetricData\.member\.1\.Values must not have a size greater than 150/);
+  });
+
   it("refuses the reserved AWS/ namespaces", () => {
     fails(() => pointsToPut("AWS/EC2", [{ MetricName: "m", Value: 1 }], NOW, WINDOW), "InvalidParameterValue", /AWS\/EC2 for parameter Namespace.*reserved/);
   });

@@ -194,7 +194,7 @@ export function describeDuration(ms: number): string {
   const s = Math.round(ms / 1000);
   if (s % 3600 === 0) return s === 3600 ? "hour" : `${s / 3600} hours`;
   if (s % 60 === 0) return s === 60 ? "minute" : `${s / 60} minutes`;
-  return `${s} seconds`;
+  return s === 1 ? "second" : `${s} seconds`;
 }
 
 /** The statistics CloudWatch computes from statistic sets. */

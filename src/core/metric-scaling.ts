@@ -78,6 +78,24 @@ export function belongsToGroup(dimensions: readonly { name: string; value: strin
  * @param samples the minutes of the group's series of the sensor's metric (see {@link belongsToGroup})
  */
 export function decideSensor(def: SensorDefinition, group: ScalingGroup, samples: readonly Sample[], now: Date): CapacityChange | null {
+  const bounds = sensorBounds(def, group);
+  const min = Math.max(bounds.min, group.minSize);
+  const max = Math.min(bounds.max, group.maxSize);
+  const names = {
+    min: def.minimumVms !== null && def.minimumVms >= group.minSize ? "minimum_vms" : "MinSize",
+    max: def.maximumVms !== null && def.maximumVms <= group.maxSize ? "maximum_vms" : "MaxSize",
+  };
+  // A size outside the sensor's range (set by hand, or before the range changed) comes back
+  // into it at once: that is a bound, not a metric-driven change.
+  if (group.desiredCapacity < min || group.desiredCapacity > max) {
+    const desired = group.desiredCapacity < min ? min : max;
+    return {
+      desired,
+      cause:
+        `At ${isoSeconds(now)} the desired capacity ${group.desiredCapacity} was outside ${names.min} ${min} .. ${names.max} ${max}, ` +
+        `changing the desired capacity from ${group.desiredCapacity} to ${desired}.`,
+    };
+  }
   if (inCooldown(group.scaledAt, def.cooldownSeconds ?? group.defaultCooldown, now)) return null;
   const value = sampleValue(samples, def.sampleFunction, def.samplePeriodSeconds, now);
   if (value === null) return null;
@@ -92,13 +110,6 @@ export function decideSensor(def: SensorDefinition, group: ScalingGroup, samples
   } else {
     return null;
   }
-  const bounds = sensorBounds(def, group);
-  const min = Math.max(bounds.min, group.minSize);
-  const max = Math.min(bounds.max, group.maxSize);
-  const names = {
-    min: def.minimumVms !== null && def.minimumVms >= group.minSize ? "minimum_vms" : "MinSize",
-    max: def.maximumVms !== null && def.maximumVms <= group.maxSize ? "maximum_vms" : "MaxSize",
-  };
   const { desired, note } = clamp(group.desiredCapacity + step, min, max, names);
   if (desired === group.desiredCapacity) return null;
   return {

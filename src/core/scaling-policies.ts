@@ -81,16 +81,20 @@ function minMagnitude(input: PutScalingPolicyInput, type: AdjustmentType): numbe
   return m;
 }
 
-/** Checks step adjustments as AWS does: at most one open end each way, no overlap, no gap. */
+/**
+ * Checks step adjustments as AWS does: no step open at both ends, no overlap, no gap, and the
+ * outermost steps open (a positive upper bound needs a step without an upper bound above it; a
+ * negative lower bound, one without a lower bound below it).
+ */
 function checkSteps(steps: readonly StepAdjustment[] | undefined, type: AdjustmentType): StepAdjustment[] {
   if (steps === undefined || steps.length === 0) throw new ValidationError("StepAdjustments are required for policy type StepScaling.");
+  if (steps.some((s) => s.MetricIntervalLowerBound === undefined && s.MetricIntervalUpperBound === undefined)) {
+    throw new ValidationError("The upper and lower bound can't be null in the same step adjustment.");
+  }
   const sorted = [...steps].sort((a, b) => (a.MetricIntervalLowerBound ?? -Infinity) - (b.MetricIntervalLowerBound ?? -Infinity));
   sorted.forEach((s, i) => {
     const lower = s.MetricIntervalLowerBound ?? -Infinity;
     const upper = s.MetricIntervalUpperBound ?? Infinity;
-    if (s.MetricIntervalLowerBound === undefined && s.MetricIntervalUpperBound === undefined && steps.length > 1) {
-      throw new ValidationError("Only one step adjustment may have neither MetricIntervalLowerBound nor MetricIntervalUpperBound.");
-    }
     if (lower >= upper) {
       throw new ValidationError(`Step adjustment ${i + 1}: MetricIntervalLowerBound (${lower}) must be less than MetricIntervalUpperBound (${upper}).`);
     }
@@ -106,6 +110,12 @@ function checkSteps(steps: readonly StepAdjustment[] | undefined, type: Adjustme
       }
     }
   });
+  if (steps.some((s) => (s.MetricIntervalUpperBound ?? 0) > 0) && !steps.some((s) => s.MetricIntervalUpperBound === undefined)) {
+    throw new ValidationError("A step adjustment has a positive upper bound, so one step adjustment needs a null MetricIntervalUpperBound.");
+  }
+  if (steps.some((s) => (s.MetricIntervalLowerBound ?? 0) < 0) && !steps.some((s) => s.MetricIntervalLowerBound === undefined)) {
+    throw new ValidationError("A step adjustment has a negative lower bound, so one step adjustment needs a null MetricIntervalLowerBound.");
+  }
   return sorted;
 }
 
@@ -237,12 +247,14 @@ export function executePolicy(policy: ScalingPolicy, group: ScalingGroup, input:
       throw new ValidationError("Executing a step scaling policy needs both MetricValue and BreachThreshold.");
     }
     const diff = input.MetricValue - input.BreachThreshold;
-    // Above the threshold a step's lower bound is inclusive; below it, its upper bound is.
-    const step = spec.StepAdjustments!.find((s) => {
-      const lower = s.MetricIntervalLowerBound ?? -Infinity;
-      const upper = s.MetricIntervalUpperBound ?? Infinity;
-      return diff >= 0 ? lower <= diff && diff < upper : lower < diff && diff <= upper;
-    });
+    // Above the threshold a step's lower bound is inclusive; below it, its upper bound is. A
+    // value exactly at the threshold belongs to a step that ends there (AWS's example: with a
+    // threshold of 50, "above 40 and at most 50" is the step (−10, 0]), else to one that starts there.
+    const bounds = (s: StepAdjustment) => [s.MetricIntervalLowerBound ?? -Infinity, s.MetricIntervalUpperBound ?? Infinity] as const;
+    const below = (s: StepAdjustment) => { const [lower, upper] = bounds(s); return lower < diff && diff <= upper; };
+    const above = (s: StepAdjustment) => { const [lower, upper] = bounds(s); return lower <= diff && diff < upper; };
+    const steps = spec.StepAdjustments!;
+    const step = diff < 0 ? steps.find(below) : diff > 0 ? steps.find(above) : (steps.find(below) ?? steps.find(above));
     if (step === undefined) return null;
     wanted = adjusted(group.desiredCapacity, spec.AdjustmentType, step.ScalingAdjustment, spec.MinAdjustmentMagnitude);
     what =

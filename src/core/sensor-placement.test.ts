@@ -99,7 +99,6 @@ describe("createGroup of a sensor group", () => {
 
   it(
     "does not tell a sensor group that n_preserve is its desired capacity",
-    { todo: "bug: group-changes.ts checkDesired adds the n_preserve hint for every Phantom definition, including sensor_engine, which refuses n_preserve" },
     () => {
       fails(() => createGroup(sensorInput({ DesiredCapacity: 11 }), catalog, identity), "ValidationError", /^Desired capacity:11 must be between the specified min size:1 and max size:10$/);
     },

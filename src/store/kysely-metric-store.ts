@@ -18,12 +18,14 @@ const LIST_BATCH = 500;
 
 /** The metric store over a migrated database. */
 export class KyselyMetricStore implements MetricStore {
+  readonly #postgres: boolean;
   readonly #least: string;
   readonly #greatest: string;
 
   constructor(private readonly db: Kysely<Database>) {
     // SQLite's two-argument min()/max() are scalar; PostgreSQL spells them least()/greatest().
     const postgres = isPostgres(db);
+    this.#postgres = postgres;
     this.#least = postgres ? "least" : "min";
     this.#greatest = postgres ? "greatest" : "max";
   }
@@ -34,14 +36,17 @@ export class KyselyMetricStore implements MetricStore {
     for (const p of points) series.set(seriesKey(p), p);
     const keys = [...series.keys()];
     await this.db.transaction().execute(async (trx) => {
-      const known = await trx
-        .selectFrom("metric_series")
-        .select("series_key")
-        .where("user_id", "=", userId)
-        .where("series_key", "in", keys)
-        .execute();
-      const fresh = keys.length - known.length;
+      const knownKeys = () =>
+        trx.selectFrom("metric_series").select("series_key").where("user_id", "=", userId).where("series_key", "in", keys).execute();
+      let fresh = keys.length - (await knownKeys()).length;
       if (fresh > 0) {
+        // New series: count under the user's row lock (PostgreSQL), so concurrent puts cannot
+        // each pass the check; then look again, a concurrent put may have made some of them.
+        // SQLite runs one write transaction at a time anyway.
+        if (this.#postgres) {
+          await sql`select id from users where id = ${userId} for update`.execute(trx);
+          fresh = keys.length - (await knownKeys()).length;
+        }
         const { n } = await trx
           .selectFrom("metric_series")
           .select((eb) => eb.fn.countAll<number>().as("n"))
@@ -186,9 +191,9 @@ export class KyselyMetricStore implements MetricStore {
     return this.db.transaction().execute(async (trx) => {
       const points = await trx.deleteFrom("metric_points").where("minute", "<", before.getTime()).executeTakeFirst();
       const stale = trx.selectFrom("metric_series").select("id").where("last_put_at", "<", before.getTime());
-      await trx.deleteFrom("metric_points").where("series_id", "in", stale).execute();
+      const ofStale = await trx.deleteFrom("metric_points").where("series_id", "in", stale).executeTakeFirst();
       await trx.deleteFrom("metric_series").where("last_put_at", "<", before.getTime()).execute();
-      return Number(points.numDeletedRows);
+      return Number(points.numDeletedRows) + Number(ofStale.numDeletedRows);
     });
   }
 }

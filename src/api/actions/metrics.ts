@@ -6,6 +6,7 @@ import { PhantomError } from "../../core/errors.js";
 import {
   checkStatisticsQuery,
   datapoints,
+  minuteOf,
   pointsToPut,
   seriesOf,
   statisticOf,
@@ -35,7 +36,8 @@ export const GetMetricStatistics: Action = {
     const query = input as unknown as StatisticsQuery & { Namespace: string; MetricName: string; Dimensions?: DimensionInput[]; Unit?: string };
     const statistics = checkStatisticsQuery(query);
     const series = seriesOf(query.Namespace, query.MetricName, query.Dimensions ?? [], "the request");
-    const minutes = await ctx.store.metrics.minutes(ctx.user.id, series, query.StartTime, query.EndTime);
+    // CloudWatch rounds the start down to its minute, so the minute holding StartTime counts.
+    const minutes = await ctx.store.metrics.minutes(ctx.user.id, series, new Date(minuteOf(query.StartTime.getTime())), query.EndTime);
     const wanted = query.Unit === undefined ? minutes : minutes.filter((m) => m.unit === query.Unit || (m.unit === null && query.Unit === "None"));
     return {
       Label: query.MetricName,

@@ -19,21 +19,30 @@ export const JSON_CONTENT_TYPE = "application/x-amz-json-1.0";
  *   JSON object or whose values do not fit the operation's input shape
  */
 export function jsonToParams(model: Model, operation: string, body: Buffer): Map<string, string> {
-  const op = model.operations.get(operation);
-  if (!op) throw new PhantomError("InvalidAction", `Could not find operation ${operation} for version ${model.apiVersion}`);
   let json: unknown;
   try {
     json = body.length === 0 ? {} : JSON.parse(body.toString("utf8"));
   } catch (cause) {
     throw new PhantomError("MalformedQueryString", "The request body is not valid JSON.", { cause });
   }
+  return inputToParams(model, operation, json);
+}
+
+/**
+ * The Query parameters equivalent to an operation's input given as a structured value (the
+ * decoded body of a JSON or CBOR request). Timestamps may be epoch seconds, or CBOR's tag 1.
+ */
+export function inputToParams(model: Model, operation: string, input: unknown): Map<string, string> {
+  const op = model.operations.get(operation);
+  if (!op) throw new PhantomError("InvalidAction", `Could not find operation ${operation} for version ${model.apiVersion}`);
   const out = new Map<string, string>();
   if (op.input === undefined) return out;
-  flatten(op.input, json, "", out, model.flatListParams);
+  flatten(op.input, input, "", out, model.flatListParams);
   return out;
 }
 
-function flatten(shape: Shape, value: unknown, prefix: string, out: Map<string, string>, flatLists: boolean): void {
+function flatten(shape: Shape, input: unknown, prefix: string, out: Map<string, string>, flatLists: boolean): void {
+  let value = input;
   if (value === null || value === undefined) return;
   const where = prefix === "" ? "the request" : prefix;
   switch (shape.kind) {
@@ -65,7 +74,11 @@ function flatten(shape: Shape, value: unknown, prefix: string, out: Map<string, 
       return;
     }
     case "timestamp":
-      // Epoch seconds, as the JSON protocols send them; a string is passed on for the decoder.
+      // Epoch seconds, as the JSON protocols send them (CBOR wraps them in tag 1); a string is
+      // passed on for the decoder.
+      if (typeof value === "object" && value !== null && (value as { tag?: unknown }).tag === 1) {
+        value = (value as { value: unknown }).value;
+      }
       if (typeof value === "number") {
         const date = new Date(value * 1000);
         if (Number.isNaN(date.getTime())) throw notFit(where, "a timestamp");
