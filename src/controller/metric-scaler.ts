@@ -10,11 +10,11 @@
 import { randomUUID } from "node:crypto";
 import { withDesired } from "../core/group-changes.js";
 import {
-  belongsToGroup,
   capacityChangeActivity,
   combineChanges,
   decideSensor,
   decideTargetTracking,
+  sensorSeries,
   TARGET_TRACKING_PERIOD_SECONDS,
   type CapacityChange,
   type Sample,
@@ -36,8 +36,8 @@ export interface MetricScaling {
 
 const PRUNE_EVERY_MS = 60_000;
 
-/** Samples of one user's metric, with their series' dimensions. */
-type Indexed = Map<string, (Sample & { dimensions: readonly MetricDimension[] })[]>;
+/** Samples by exact series (user, namespace, name, dimensions): each lookup is one series. */
+type Indexed = Map<string, Sample[]>;
 
 /** Decides metric-driven capacity changes for the reconciler. */
 export class MetricScaler {
@@ -73,17 +73,13 @@ export class MetricScaler {
     for (const { group, instances, sensor } of candidates) {
       const decisions: (CapacityChange | null)[] = [];
       if (sensor !== null) {
-        const ids = new Set(instances.filter((i) => i.lifecycleState !== "Terminating").map((i) => i.id));
-        const samples = (index.get(metricKey(group.userId, sensor.namespace, sensor.metricName)) ?? []).filter((s) =>
-          belongsToGroup(s.dimensions, group.name, ids),
-        );
+        // The group's own series and those of its VMs: one lookup each.
+        const vms = instances.filter((i) => i.lifecycleState !== "Terminating").map((i) => i.id);
+        const samples = sensorSeries(group.name, vms).flatMap((dims) => index.get(seriesIndexKey(group.userId, sensor.namespace, sensor.metricName, dims)) ?? []);
         decisions.push(decideSensor(sensor, group, samples, now));
       }
       for (const tt of byGroup.get(group.id) ?? []) {
-        const wanted = JSON.stringify(tt.dimensions);
-        const samples = (index.get(metricKey(group.userId, tt.namespace, tt.metricName)) ?? []).filter(
-          (s) => JSON.stringify(s.dimensions) === wanted,
-        );
+        const samples = index.get(seriesIndexKey(group.userId, tt.namespace, tt.metricName, tt.dimensions)) ?? [];
         decisions.push(decideTargetTracking(tt, group, samples, now));
       }
       const change = combineChanges(group.desiredCapacity, decisions);
@@ -117,14 +113,15 @@ export class MetricScaler {
   }
 }
 
-function metricKey(userId: string, namespace: string, metricName: string): string {
-  return `${userId}\0${namespace}\0${metricName}`;
+/** The key of one series; `dimensions` sorted by name, as series keep them. */
+function seriesIndexKey(userId: string, namespace: string, metricName: string, dimensions: readonly MetricDimension[]): string {
+  return JSON.stringify([userId, namespace, metricName, dimensions.map((d) => [d.name, d.value])]);
 }
 
 function indexPoints(points: readonly OwnedMetricPoint[]): Indexed {
   const index: Indexed = new Map();
   for (const p of points) {
-    const key = metricKey(p.userId, p.namespace, p.metricName);
+    const key = seriesIndexKey(p.userId, p.namespace, p.metricName, p.dimensions);
     let list = index.get(key);
     if (list === undefined) index.set(key, (list = []));
     list.push(p);

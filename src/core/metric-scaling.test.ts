@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
-  belongsToGroup,
+  sensorSeries,
   capacityChangeActivity,
   clamp,
   combineChanges,
@@ -271,7 +271,7 @@ describe("combineChanges", () => {
   }
 });
 
-describe("belongsToGroup", () => {
+describe("sensorSeries", () => {
   const ids = new Set(["i-1", "i-2"]);
   const cases: [string, { name: string; value: string }[], boolean][] = [
     ["exactly AutoScalingGroupName=<group>", [{ name: "AutoScalingGroupName", value: "web" }], true],
@@ -285,7 +285,8 @@ describe("belongsToGroup", () => {
     ["no dimensions", [], false],
   ];
   for (const [name, dims, expected] of cases) {
-    it(`${expected ? "takes" : "leaves"} ${name}`, () => assert.equal(belongsToGroup(dims, "web", ids), expected));
+    it(`${expected ? "takes" : "leaves"} ${name}`, () =>
+      assert.equal(sensorSeries("web", ids).some((s) => JSON.stringify(s) === JSON.stringify(dims)), expected));
   }
 });
 

@@ -11,7 +11,7 @@
  */
 import { foldAggregates, GROUP_DIMENSION, INSTANCE_DIMENSION, statisticOf, type Statistic } from "./metric-data.js";
 import { sensorBounds, type SensorDefinition } from "./sensor-tags.js";
-import type { Activity, Group, MetricAggregate, MetricPoint } from "./types.js";
+import type { Activity, Group, MetricAggregate, MetricDimension, MetricPoint } from "./types.js";
 
 /** What a decision reads of the group. */
 export type ScalingGroup = Pick<Group, "name" | "desiredCapacity" | "minSize" | "maxSize" | "defaultCooldown" | "scaledAt">;
@@ -61,13 +61,13 @@ export function clamp(wanted: number, min: number, max: number, names: { min: st
 }
 
 /**
- * Whether a sample belongs to a group: its series has exactly the dimension
- * `AutoScalingGroupName=<group>`, or exactly `InstanceId=<one of the group's VMs>`.
+ * The series a sensor group reads: exactly the dimension `AutoScalingGroupName=<group>`, and
+ * exactly `InstanceId=<id>` for each of its VMs.
  */
-export function belongsToGroup(dimensions: readonly { name: string; value: string }[], groupName: string, instanceIds: ReadonlySet<string>): boolean {
-  if (dimensions.length !== 1) return false;
-  const [d] = dimensions as [{ name: string; value: string }];
-  return (d.name === GROUP_DIMENSION && d.value === groupName) || (d.name === INSTANCE_DIMENSION && instanceIds.has(d.value));
+export function sensorSeries(groupName: string, instanceIds: Iterable<string>): MetricDimension[][] {
+  const out: MetricDimension[][] = [[{ name: GROUP_DIMENSION, value: groupName }]];
+  for (const id of instanceIds) out.push([{ name: INSTANCE_DIMENSION, value: id }]);
+  return out;
 }
 
 /**
@@ -75,7 +75,7 @@ export function belongsToGroup(dimensions: readonly { name: string; value: strin
  * below `scale_down_threshold` it shrinks by `scale_down_n_vms`, within `minimum_vms` ..
  * `maximum_vms` and the group's bounds, at most once per cooldown.
  *
- * @param samples the minutes of the group's series of the sensor's metric (see {@link belongsToGroup})
+ * @param samples the minutes of the group's series of the sensor's metric (see {@link sensorSeries})
  */
 export function decideSensor(def: SensorDefinition, group: ScalingGroup, samples: readonly Sample[], now: Date): CapacityChange | null {
   const bounds = sensorBounds(def, group);

@@ -16,7 +16,8 @@ after(async () => {
   if (schemas.length === 0) return;
   const pool = new pg.Pool({ connectionString: url });
   try {
-    await pool.query(`drop schema if exists ${schemas.join(", ")} cascade`);
+    // One at a time: one statement dropping them all can outgrow the lock table.
+    for (const schema of schemas) await pool.query(`drop schema if exists ${schema} cascade`);
   } finally {
     await pool.end();
   }

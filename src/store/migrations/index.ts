@@ -2,7 +2,7 @@
  * The store's migrations, run by Kysely's `Migrator` from this static list (no file scanning,
  * so the compiled `dist/` needs nothing beside the code).
  */
-import { Migrator, type Kysely, type Migration } from "kysely";
+import { Migrator, sql, type DatabaseIntrospector, type Kysely, type Migration, type TableMetadata } from "kysely";
 import type { Database } from "../schema.js";
 import { errorText } from "../db-errors.js";
 import * as initial from "./0001-initial.js";
@@ -24,12 +24,15 @@ export const migrations: Readonly<Record<string, Migration>> = {
  *
  * @param schema the PostgreSQL schema of the tables. Kysely's check "does the migration table
  *   exist" looks in every schema of the database unless it is told which one, and would then
- *   skip creating it in a new schema when another schema already has one.
+ *   skip creating it in a new schema when another schema already has one. Even when told, it
+ *   introspects every table of the database, which fails when another schema is dropped at
+ *   that moment (`schema … does not exist`); so it is given an introspector that lists this
+ *   schema's tables only.
  * @throws Error naming the migration that failed.
  */
 export async function migrateToLatest(db: Kysely<Database>, schema?: string): Promise<void> {
   const migrator = new Migrator({
-    db,
+    db: schema === undefined ? db : withScopedIntrospection(db, schema),
     provider: { getMigrations: () => Promise.resolve(migrations) },
     migrationTableName: "phantom_migrations",
     migrationLockTableName: "phantom_migrations_lock",
@@ -41,4 +44,29 @@ export async function migrateToLatest(db: Kysely<Database>, schema?: string): Pr
     const what = failed === undefined ? "cannot migrate the database" : `migration ${failed} failed`;
     throw new Error(`${what}: ${errorText(error)}`, { cause: error });
   }
+}
+
+/**
+ * `db` whose `introspection` sees only the tables of `schema` (names and schema; Kysely's
+ * migrator needs no more). Every other member is `db`'s own, bound to it.
+ */
+function withScopedIntrospection(db: Kysely<Database>, schema: string): Kysely<Database> {
+  const introspection: DatabaseIntrospector = {
+    getSchemas: () => db.introspection.getSchemas(),
+    async getTables(): Promise<TableMetadata[]> {
+      const { rows } = await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = ${schema}`.execute(db);
+      return rows.map((r) => ({ name: r.name, schema, isView: false, columns: [] }));
+    },
+    async getMetadata() {
+      return { tables: await this.getTables() };
+    },
+  };
+  return new Proxy(db, {
+    get(target, property) {
+      if (property === "introspection") return introspection;
+      const value: unknown = Reflect.get(target, property, target);
+      // Kysely's methods use private fields: call them on the real instance.
+      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
