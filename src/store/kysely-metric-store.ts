@@ -1,7 +1,7 @@
 /**
- * {@link MetricStore} on Kysely, for SQLite and PostgreSQL. A put is four statements in one
- * transaction whatever its size: find the series, count them (only when new ones come), upsert
- * the series, upsert the minutes (merging into a minute that exists: counts and sums add,
+ * {@link MetricStore} on Kysely, for SQLite and PostgreSQL. A put is at most four statements in
+ * one transaction whatever its size: find the series, count them (only when new ones come),
+ * upsert the new series and those not touched for a minute, upsert the minutes (merging into a minute that exists: counts and sums add,
  * minimum and maximum widen).
  */
 import { sql, type Kysely } from "kysely";
@@ -13,6 +13,8 @@ import type { MetricFilter, MetricStore, OwnedMetricPoint } from "./metric-store
 import type { Database } from "./schema.js";
 import type { Page, PageOf } from "./store.js";
 
+/** How old a series' `last_put_at` gets before a put writes it again. */
+const SERIES_TOUCH_MS = 60_000;
 /** Series read per round while filtering a listing by dimensions. */
 const LIST_BATCH = 500;
 
@@ -36,17 +38,27 @@ export class KyselyMetricStore implements MetricStore {
     for (const p of points) series.set(seriesKey(p), p);
     const keys = [...series.keys()];
     await this.db.transaction().execute(async (trx) => {
-      const knownKeys = () =>
-        trx.selectFrom("metric_series").select("series_key").where("user_id", "=", userId).where("series_key", "in", keys).execute();
-      let fresh = keys.length - (await knownKeys()).length;
-      if (fresh > 0) {
+      const knownRows = async () =>
+        new Map(
+          (
+            await trx
+              .selectFrom("metric_series")
+              .select(["id", "series_key", "last_put_at"])
+              .where("user_id", "=", userId)
+              .where("series_key", "in", keys)
+              .execute()
+          ).map((r) => [r.series_key, r]),
+        );
+      let known = await knownRows();
+      if (known.size < keys.length) {
         // New series: count under the user's row lock (PostgreSQL), so concurrent puts cannot
         // each pass the check; then look again, a concurrent put may have made some of them.
         // SQLite runs one write transaction at a time anyway.
         if (this.#postgres) {
           await sql`select id from users where id = ${userId} for update`.execute(trx);
-          fresh = keys.length - (await knownKeys()).length;
+          known = await knownRows();
         }
+        const fresh = keys.length - known.size;
         const { n } = await trx
           .selectFrom("metric_series")
           .select((eb) => eb.fn.countAll<number>().as("n"))
@@ -59,25 +71,34 @@ export class KyselyMetricStore implements MetricStore {
           );
         }
       }
-      const ids = await trx
-        .insertInto("metric_series")
-        .values(
-          keys.map((key) => {
-            const s = series.get(key)!;
-            return {
-              user_id: userId,
-              series_key: key,
-              namespace: s.namespace,
-              metric_name: s.metricName,
-              dimensions: JSON.stringify(s.dimensions.map((d) => [d.name, d.value])),
-              last_put_at: now.getTime(),
-            };
-          }),
-        )
-        .onConflict((oc) => oc.columns(["user_id", "series_key"]).doUpdateSet({ last_put_at: now.getTime() }))
-        .returning(["id", "series_key"])
-        .execute();
-      const idOf = new Map(ids.map((r) => [r.series_key, Number(r.id)]));
+      const idOf = new Map([...known.values()].map((r) => [r.series_key, Number(r.id)]));
+      // New series are inserted; known ones get a new `last_put_at` only once it is a minute
+      // old (retention is at least ten minutes), so a steady stream does not rewrite them.
+      const touch = keys.filter((k) => {
+        const row = known.get(k);
+        return row === undefined || Number(row.last_put_at) < now.getTime() - SERIES_TOUCH_MS;
+      });
+      if (touch.length > 0) {
+        const ids = await trx
+          .insertInto("metric_series")
+          .values(
+            touch.map((key) => {
+              const s = series.get(key)!;
+              return {
+                user_id: userId,
+                series_key: key,
+                namespace: s.namespace,
+                metric_name: s.metricName,
+                dimensions: JSON.stringify(s.dimensions.map((d) => [d.name, d.value])),
+                last_put_at: now.getTime(),
+              };
+            }),
+          )
+          .onConflict((oc) => oc.columns(["user_id", "series_key"]).doUpdateSet({ last_put_at: now.getTime() }))
+          .returning(["id", "series_key"])
+          .execute();
+        for (const r of ids) idOf.set(r.series_key, Number(r.id));
+      }
       await trx
         .insertInto("metric_points")
         .values(
