@@ -4,10 +4,11 @@
  * upsert the new series and those not touched for a minute, upsert the minutes (merging into a minute that exists: counts and sums add,
  * minimum and maximum widen).
  */
-import { sql, type Kysely } from "kysely";
+import { CompiledQuery, type Kysely } from "kysely";
 import { LimitExceededError } from "../core/errors.js";
 import { seriesKey } from "../core/metric-data.js";
 import type { MetricDimension, MetricPoint, MetricSeries } from "../core/types.js";
+import { BatchSql, chunked } from "./batch-sql.js";
 import { isPostgres } from "./migrations/column-types.js";
 import type { MetricFilter, MetricStore, OwnedMetricPoint } from "./metric-store.js";
 import type { Database } from "./schema.js";
@@ -21,6 +22,7 @@ const LIST_BATCH = 500;
 /** The metric store over a migrated database. */
 export class KyselyMetricStore implements MetricStore {
   readonly #postgres: boolean;
+  readonly #batch: BatchSql;
   readonly #least: string;
   readonly #greatest: string;
 
@@ -28,45 +30,47 @@ export class KyselyMetricStore implements MetricStore {
     // SQLite's two-argument min()/max() are scalar; PostgreSQL spells them least()/greatest().
     const postgres = isPostgres(db);
     this.#postgres = postgres;
+    this.#batch = new BatchSql(postgres);
     this.#least = postgres ? "least" : "min";
     this.#greatest = postgres ? "greatest" : "max";
   }
 
   async put(userId: string, points: readonly MetricPoint[], now: Date, maxSeries: number): Promise<void> {
     if (points.length === 0) return;
+    const keyOf = points.map((p) => seriesKey(p));
     const series = new Map<string, MetricPoint>();
-    for (const p of points) series.set(seriesKey(p), p);
+    points.forEach((p, i) => series.set(keyOf[i]!, p));
     const keys = [...series.keys()];
+    // Plain SQL text: this is the hot path of PutMetricData, and building these statements
+    // with Kysely's query builder costs more than running them (see `batch-sql.ts`).
     await this.db.transaction().execute(async (trx) => {
-      const knownRows = async () =>
-        new Map(
-          (
-            await trx
-              .selectFrom("metric_series")
-              .select(["id", "series_key", "last_put_at"])
-              .where("user_id", "=", userId)
-              .where("series_key", "in", keys)
-              .execute()
-          ).map((r) => [r.series_key, r]),
-        );
+      const knownRows = async () => {
+        const rows: { id: number; series_key: string; last_put_at: number }[] = [];
+        for (const chunk of chunked(keys, 1)) {
+          const text =
+            `select id, series_key, last_put_at from metric_series where user_id = ${this.#param(1)} ` +
+            `and series_key in (${chunk.map((_, i) => this.#param(i + 2)).join(", ")})`;
+          rows.push(...(await trx.executeQuery<(typeof rows)[number]>(CompiledQuery.raw(text, [userId, ...chunk]))).rows);
+        }
+        return new Map(rows.map((r) => [r.series_key, r]));
+      };
       let known = await knownRows();
       if (known.size < keys.length) {
         // New series: count under the user's row lock (PostgreSQL), so concurrent puts cannot
         // each pass the check; then look again, a concurrent put may have made some of them.
         // SQLite runs one write transaction at a time anyway.
         if (this.#postgres) {
-          await sql`select id from users where id = ${userId} for update`.execute(trx);
+          await trx.executeQuery(CompiledQuery.raw(`select id from users where id = $1 for update`, [userId]));
           known = await knownRows();
         }
         const fresh = keys.length - known.size;
-        const { n } = await trx
-          .selectFrom("metric_series")
-          .select((eb) => eb.fn.countAll<number>().as("n"))
-          .where("user_id", "=", userId)
-          .executeTakeFirstOrThrow();
-        if (Number(n) + fresh > maxSeries) {
+        const counted = await trx.executeQuery<{ n: number }>(
+          CompiledQuery.raw(`select count(*) as n from metric_series where user_id = ${this.#param(1)}`, [userId]),
+        );
+        const n = Number(counted.rows[0]?.n ?? 0);
+        if (n + fresh > maxSeries) {
           throw new LimitExceededError(
-            `This put would give you ${Number(n) + fresh} metric series; the limit is ${maxSeries}. ` +
+            `This put would give you ${n + fresh} metric series; the limit is ${maxSeries}. ` +
               "Reuse series (fewer dimension values) or wait until unused series expire.",
           );
         }
@@ -79,50 +83,34 @@ export class KyselyMetricStore implements MetricStore {
         return row === undefined || Number(row.last_put_at) < now.getTime() - SERIES_TOUCH_MS;
       });
       if (touch.length > 0) {
-        const ids = await trx
-          .insertInto("metric_series")
-          .values(
-            touch.map((key) => {
-              const s = series.get(key)!;
-              return {
-                user_id: userId,
-                series_key: key,
-                namespace: s.namespace,
-                metric_name: s.metricName,
-                dimensions: JSON.stringify(s.dimensions.map((d) => [d.name, d.value])),
-                last_put_at: now.getTime(),
-              };
-            }),
-          )
-          .onConflict((oc) => oc.columns(["user_id", "series_key"]).doUpdateSet({ last_put_at: now.getTime() }))
-          .returning(["id", "series_key"])
-          .execute();
+        const rows = touch.map((key) => {
+          const s = series.get(key)!;
+          return [userId, key, s.namespace, s.metricName, JSON.stringify(s.dimensions.map((d) => [d.name, d.value])), now.getTime()];
+        });
+        const ids = await this.#batch.insert<{ id: number; series_key: string }>(
+          trx,
+          "metric_series",
+          ["user_id", "series_key", "namespace", "metric_name", "dimensions", "last_put_at"],
+          rows,
+          `on conflict (user_id, series_key) do update set last_put_at = excluded.last_put_at returning id, series_key`,
+        );
         for (const r of ids) idOf.set(r.series_key, Number(r.id));
       }
-      await trx
-        .insertInto("metric_points")
-        .values(
-          points.map((p) => ({
-            series_id: idOf.get(seriesKey(p))!,
-            minute: p.minute.getTime(),
-            unit: p.unit,
-            sample_count: p.sampleCount,
-            sum: p.sum,
-            minimum: p.minimum,
-            maximum: p.maximum,
-          })),
-        )
-        .onConflict((oc) =>
-          oc.columns(["series_id", "minute"]).doUpdateSet({
-            unit: sql`coalesce(excluded.unit, metric_points.unit)`,
-            sample_count: sql`metric_points.sample_count + excluded.sample_count`,
-            sum: sql`metric_points.sum + excluded.sum`,
-            minimum: sql`${sql.raw(this.#least)}(metric_points.minimum, excluded.minimum)`,
-            maximum: sql`${sql.raw(this.#greatest)}(metric_points.maximum, excluded.maximum)`,
-          }),
-        )
-        .execute();
+      await this.#batch.insert(
+        trx,
+        "metric_points",
+        ["series_id", "minute", "unit", "sample_count", "sum", "minimum", "maximum"],
+        points.map((p, i) => [idOf.get(keyOf[i]!)!, p.minute.getTime(), p.unit, p.sampleCount, p.sum, p.minimum, p.maximum]),
+        `on conflict (series_id, minute) do update set unit = coalesce(excluded.unit, metric_points.unit), ` +
+          `sample_count = metric_points.sample_count + excluded.sample_count, sum = metric_points.sum + excluded.sum, ` +
+          `minimum = ${this.#least}(metric_points.minimum, excluded.minimum), maximum = ${this.#greatest}(metric_points.maximum, excluded.maximum)`,
+      );
     });
+  }
+
+  /** The n-th parameter placeholder (1-based) in this database's dialect. */
+  #param(n: number): string {
+    return this.#postgres ? `$${n}` : "?";
   }
 
   async minutes(userId: string, series: MetricSeries, from: Date, to: Date): Promise<MetricPoint[]> {
