@@ -115,7 +115,11 @@ export class MetricScaler {
 
 /** The key of one series; `dimensions` sorted by name, as series keep them. */
 function seriesIndexKey(userId: string, namespace: string, metricName: string, dimensions: readonly MetricDimension[]): string {
-  return JSON.stringify([userId, namespace, metricName, dimensions.map((d) => [d.name, d.value])]);
+  // Length-prefixed parts: unambiguous whatever characters the names and values hold, and
+  // cheaper than JSON for the hundred thousand lookups of a large pass.
+  let key = `${userId}|${namespace.length}:${namespace}${metricName.length}:${metricName}`;
+  for (const d of dimensions) key += `${d.name.length}:${d.name}${d.value.length}:${d.value}`;
+  return key;
 }
 
 function indexPoints(points: readonly OwnedMetricPoint[]): Indexed {
