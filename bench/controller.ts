@@ -15,25 +15,25 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type { ActionContext } from "../src/api/actions/action.js";
 import { AUTOSCALING_ACTIONS } from "../src/api/actions/index.js";
-import { VM_TAGS, type CloudDriver, type LaunchRequest } from "../src/clouds/driver.js";
+import type { CloudDriver, LaunchRequest } from "../src/clouds/driver.js";
 import { SimulatedCloud } from "../src/clouds/simulated/simulated-cloud.js";
-import { ANONYMOUS_ACCOUNT, SimulatedDriver } from "../src/clouds/simulated/simulated-driver.js";
+import { SimulatedDriver } from "../src/clouds/simulated/simulated-driver.js";
 import { seededRandom } from "../src/clouds/simulated/seeded-random.js";
 import { parseConfig } from "../src/config/config.js";
 import { CloudAccess } from "../src/controller/cloud-access.js";
 import { systemClock } from "../src/controller/clock.js";
 import { ControllerLoop } from "../src/controller/controller-loop.js";
 import { Reconciler, type PassReport } from "../src/controller/reconciler.js";
-import type { Group, ManagedInstance } from "../src/core/types.js";
+import type { Group } from "../src/core/types.js";
 import { createLogger } from "../src/observability/logger.js";
 import { SecretBox } from "../src/secrets/secret-box.js";
 import { openStore } from "../src/store/open-store.js";
 import type { Store } from "../src/store/store.js";
 import { addUser } from "../src/users/user-accounts.js";
-import { benchGroup, insertLaunchConfigurations } from "./seed.js";
+import { benchGroup, insertLaunchConfigurations, seedRunningVms } from "./seed.js";
 
 function option(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);
@@ -84,48 +84,7 @@ async function seed(store: Store, userId: string, clouds: ReadonlyMap<string, Si
     await insertLaunchConfigurations(tx, SITES);
     for (const g of [...groups, big]) await tx.insertGroup(g);
   });
-  const deployment = await store.controller.deploymentId();
-  let instances: ManagedInstance[] = [];
-  for (const g of groups) {
-    let left = VMS_PER_GROUP;
-    for (const { site, max } of g.clouds) {
-      const count = max < 0 ? left : Math.min(max, left);
-      if (count === 0) continue;
-      left -= count;
-      const token = randomUUID();
-      const tags = { env: "bench", team: "infra", [VM_TAGS.deployment]: deployment, [VM_TAGS.user]: userId, [VM_TAGS.group]: g.id, [VM_TAGS.groupName]: g.name, [VM_TAGS.token]: token };
-      const vms = await clouds.get(site)!.runInstances(ANONYMOUS_ACCOUNT, { imageId: "ami-12345678", instanceType: "m1.small", count, token, tags });
-      for (const vm of vms) {
-        instances.push({
-          id: vm.id,
-          userId,
-          groupId: g.id,
-          groupName: g.name,
-          site,
-          launchConfigurationName: `web@${site}`,
-          instanceType: vm.instanceType,
-          lifecycleState: "InService",
-          healthStatus: "Healthy",
-          protectedFromScaleIn: false,
-          launchedAt: vm.launchedAt,
-          launchToken: token,
-          cloudState: "running",
-          lastSeenAt: vm.launchedAt,
-          missingSince: null,
-          inServiceAt: vm.launchedAt,
-          healthReason: null,
-          terminationReason: null,
-          terminateRequestedAt: null,
-          version: 0,
-        });
-      }
-    }
-    if (instances.length >= 20_000) {
-      await store.controller.apply({ putInstances: instances });
-      instances = [];
-    }
-  }
-  await store.controller.apply({ putInstances: instances });
+  await seedRunningVms(store, userId, groups, clouds);
   return big;
 }
 

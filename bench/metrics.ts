@@ -29,15 +29,11 @@ import { createInterface } from "node:readline";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import SQLite from "better-sqlite3";
 import autocannon, { type Result } from "autocannon";
-import { SignatureV4 } from "@smithy/signature-v4";
-import { Hash } from "@smithy/core/serde";
-import type { SourceData } from "@smithy/types";
-import { VM_TAGS } from "../src/clouds/driver.js";
 import { SimulatedCloud } from "../src/clouds/simulated/simulated-cloud.js";
-import { ANONYMOUS_ACCOUNT, SimulatedDriver } from "../src/clouds/simulated/simulated-driver.js";
+import { SimulatedDriver } from "../src/clouds/simulated/simulated-driver.js";
 import { seededRandom } from "../src/clouds/simulated/seeded-random.js";
 import { parseConfig } from "../src/config/config.js";
 import { startPhantom } from "../src/app/start-phantom.js";
@@ -46,13 +42,14 @@ import { systemClock } from "../src/controller/clock.js";
 import { MetricScaler } from "../src/controller/metric-scaler.js";
 import { Reconciler, type PassReport } from "../src/controller/reconciler.js";
 import { minuteOf } from "../src/core/metric-data.js";
-import type { Group, ManagedInstance, MetricPoint } from "../src/core/types.js";
+import type { Group, MetricPoint } from "../src/core/types.js";
 import { createLogger } from "../src/observability/logger.js";
 import { SecretBox } from "../src/secrets/secret-box.js";
 import { openStore } from "../src/store/open-store.js";
 import type { Store } from "../src/store/store.js";
 import { addUser } from "../src/users/user-accounts.js";
-import { benchGroup, insertLaunchConfigurations } from "./seed.js";
+import { benchGroup, insertLaunchConfigurations, seedRunningVms } from "./seed.js";
+import { signedPost } from "./sign.js";
 
 function option(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);
@@ -129,29 +126,6 @@ async function serve(): Promise<void> {
 
 // ══ Part 1: PutMetricData over HTTP ══════════════════════════════════════════════════════════
 
-class Sha256 extends Hash {
-  constructor(secret?: SourceData) {
-    super("sha256", secret);
-  }
-}
-
-/** Headers (including Authorization) for a CloudWatch Query POST of `body` to `url`, signed now. */
-async function signedPost(url: string, body: string, credentials: { accessKeyId: string; secretAccessKey: string }) {
-  const signer = new SignatureV4({ service: "monitoring", region: "us-east-1", credentials, sha256: Sha256, applyChecksum: false });
-  const { host } = new URL(url);
-  const signed = await signer.sign({
-    method: "POST",
-    protocol: "http:",
-    hostname: host.split(":")[0]!,
-    port: Number(host.split(":")[1]),
-    path: "/",
-    query: {},
-    headers: { host, "content-type": "application/x-www-form-urlencoded; charset=utf-8" },
-    body,
-  });
-  return signed.headers as Record<string, string>;
-}
-
 const VALUES_PER_REQUEST = 20;
 const API_SERIES = 300;
 const CONCURRENCY = [1, 16, 64];
@@ -214,7 +188,7 @@ async function apiPart(): Promise<ApiFigures> {
     return (await server.next()) as unknown as ServerStats;
   };
   const bodies = putBodies();
-  const signAll = () => Promise.all(bodies.map(async (body) => ({ method: "POST", path: "/", body, headers: await signedPost(phantom.url, body, phantom) })));
+  const signAll = () => Promise.all(bodies.map(async (body) => ({ method: "POST", path: "/", body, headers: await signedPost(phantom.url, body, phantom, "monitoring") })));
 
   // One request by hand: it must succeed, and its answer is what the bare server sends.
   const [first] = await signAll();
@@ -271,52 +245,7 @@ async function seed(store: Store, userId: string, clouds: ReadonlyMap<string, Si
     await insertLaunchConfigurations(tx, SITES);
     for (const g of groups) await tx.insertGroup(g);
   });
-  const deployment = await store.controller.deploymentId();
-  const vms = new Map<string, string[]>();
-  let instances: ManagedInstance[] = [];
-  for (const g of groups) {
-    const ids: string[] = [];
-    vms.set(g.name, ids);
-    let left = VMS_PER_GROUP;
-    for (const { site, max } of g.clouds) {
-      const count = max < 0 ? left : Math.min(max, left);
-      if (count === 0) continue;
-      left -= count;
-      const token = randomUUID();
-      const tags = { env: "bench", team: "infra", [VM_TAGS.deployment]: deployment, [VM_TAGS.user]: userId, [VM_TAGS.group]: g.id, [VM_TAGS.groupName]: g.name, [VM_TAGS.token]: token };
-      const launched = await clouds.get(site)!.runInstances(ANONYMOUS_ACCOUNT, { imageId: "ami-12345678", instanceType: "m1.small", count, token, tags });
-      for (const vm of launched) {
-        ids.push(vm.id);
-        instances.push({
-          id: vm.id,
-          userId,
-          groupId: g.id,
-          groupName: g.name,
-          site,
-          launchConfigurationName: `web@${site}`,
-          instanceType: vm.instanceType,
-          lifecycleState: "InService",
-          healthStatus: "Healthy",
-          protectedFromScaleIn: false,
-          launchedAt: vm.launchedAt,
-          launchToken: token,
-          cloudState: "running",
-          lastSeenAt: vm.launchedAt,
-          missingSince: null,
-          inServiceAt: vm.launchedAt,
-          healthReason: null,
-          terminationReason: null,
-          terminateRequestedAt: null,
-          version: 0,
-        });
-      }
-    }
-    if (instances.length >= 20_000) {
-      await store.controller.apply({ putInstances: instances });
-      instances = [];
-    }
-  }
-  await store.controller.apply({ putInstances: instances });
+  const vms = await seedRunningVms(store, userId, groups, clouds);
   return { groups, vms };
 }
 

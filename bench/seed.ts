@@ -3,6 +3,9 @@
  * for the benchmarks.
  */
 import { randomUUID } from "node:crypto";
+import { VM_TAGS } from "../src/clouds/driver.js";
+import type { SimulatedCloud } from "../src/clouds/simulated/simulated-cloud.js";
+import { ANONYMOUS_ACCOUNT } from "../src/clouds/simulated/simulated-driver.js";
 import type { CloudSlot, Group, ManagedInstance } from "../src/core/types.js";
 import type { Store, UserTx } from "../src/store/store.js";
 
@@ -99,4 +102,80 @@ export async function seedGroups(
   });
   // VMs are the controller's to record, as new ones (version 0).
   await store.controller.apply({ putInstances: instances });
+}
+
+/** How many VMs {@link seedRunningVms} records in one `store.controller.apply`. */
+const PUT_BATCH = 20_000;
+
+/**
+ * Launches each group's VMs on the simulated clouds as the controller launches them, and
+ * records them in the store as in service, so the first reconcile pass finds the steady state.
+ *
+ * Each group gets `desiredCapacity` VMs, spread over its clouds in order: `max` on each site
+ * (all that are left on a site whose `max` is -1), one `runInstances` per site with a fresh
+ * launch token, tagged with the group's propagated tags and Phantom's {@link VM_TAGS}
+ * (deployment, user, group id and name, token). They are recorded as new `InService`,
+ * `Healthy`, `running` {@link ManagedInstance}s (version 0) through `store.controller.apply`,
+ * in batches of at least 20,000 (whole groups).
+ *
+ * @param store - the store the groups are already in; its deployment id goes in the tags.
+ * @param userId - the groups' owner.
+ * @param groups - the groups whose VMs to launch and record.
+ * @param clouds - the simulated cloud of each site the groups use, by site name.
+ * @returns each group's VM ids, in launch order, by group name.
+ */
+export async function seedRunningVms(
+  store: Store,
+  userId: string,
+  groups: readonly Group[],
+  clouds: ReadonlyMap<string, SimulatedCloud>,
+): Promise<Map<string, string[]>> {
+  const deployment = await store.controller.deploymentId();
+  const vms = new Map<string, string[]>();
+  let instances: ManagedInstance[] = [];
+  for (const g of groups) {
+    const ids: string[] = [];
+    vms.set(g.name, ids);
+    const propagated = Object.fromEntries(g.tags.filter((t) => t.propagateAtLaunch).map((t) => [t.key, t.value]));
+    let left = g.desiredCapacity;
+    for (const { site, max } of g.clouds) {
+      const count = max < 0 ? left : Math.min(max, left);
+      if (count === 0) continue;
+      left -= count;
+      const token = randomUUID();
+      const tags = { ...propagated, [VM_TAGS.deployment]: deployment, [VM_TAGS.user]: userId, [VM_TAGS.group]: g.id, [VM_TAGS.groupName]: g.name, [VM_TAGS.token]: token };
+      const launched = await clouds.get(site)!.runInstances(ANONYMOUS_ACCOUNT, { imageId: "ami-12345678", instanceType: "m1.small", count, token, tags });
+      for (const vm of launched) {
+        ids.push(vm.id);
+        instances.push({
+          id: vm.id,
+          userId,
+          groupId: g.id,
+          groupName: g.name,
+          site,
+          launchConfigurationName: `web@${site}`,
+          instanceType: vm.instanceType,
+          lifecycleState: "InService",
+          healthStatus: "Healthy",
+          protectedFromScaleIn: false,
+          launchedAt: vm.launchedAt,
+          launchToken: token,
+          cloudState: "running",
+          lastSeenAt: vm.launchedAt,
+          missingSince: null,
+          inServiceAt: vm.launchedAt,
+          healthReason: null,
+          terminationReason: null,
+          terminateRequestedAt: null,
+          version: 0,
+        });
+      }
+    }
+    if (instances.length >= PUT_BATCH) {
+      await store.controller.apply({ putInstances: instances });
+      instances = [];
+    }
+  }
+  await store.controller.apply({ putInstances: instances });
+  return vms;
 }

@@ -9,14 +9,20 @@ class Sha256 extends Hash {
   }
 }
 
-/** Headers (including Authorization) for a POST of `body` to `url`, signed now. */
+/**
+ * Headers (including Authorization) for a Query POST of `body` to `url`, signed now.
+ *
+ * @param service - the SigV4 service name: `autoscaling` (the default) for the Auto Scaling
+ *   API, `monitoring` for CloudWatch.
+ */
 export async function signedPost(
   url: string,
   body: string,
   credentials: { accessKeyId: string; secretAccessKey: string },
+  service = "autoscaling",
 ): Promise<Record<string, string>> {
   const signer = new SignatureV4({
-    service: "autoscaling",
+    service,
     region: "us-east-1",
     credentials,
     sha256: Sha256,
