@@ -36,8 +36,12 @@ export interface MetricScaling {
 
 const PRUNE_EVERY_MS = 60_000;
 
-/** Samples by exact series (user, namespace, name, dimensions): each lookup is one series. */
-type Indexed = Map<string, Sample[]>;
+/**
+ * Samples by exact series: per (user, namespace, metric name), the series of one dimension by
+ * that dimension's name and value (the sensor's lookups, one per VM, need no key built), and
+ * every series by its whole dimension set.
+ */
+type Indexed = Map<string, { readonly single: Map<string, Map<string, Sample[]>>; readonly all: Map<string, Sample[]> }>;
 
 /** Decides metric-driven capacity changes for the reconciler. */
 export class MetricScaler {
@@ -75,11 +79,13 @@ export class MetricScaler {
       if (sensor !== null) {
         // The group's own series and those of its VMs: one lookup each.
         const vms = instances.filter((i) => i.lifecycleState !== "Terminating").map((i) => i.id);
-        const samples = sensorSeries(group.name, vms).flatMap((dims) => index.get(seriesIndexKey(group.userId, sensor.namespace, sensor.metricName, dims)) ?? []);
+        const metric = index.get(metricKey(group.userId, sensor.namespace, sensor.metricName));
+        const samples = metric === undefined ? [] : sensorSeries(group.name, vms).flatMap((dims) => seriesSamples(metric, dims));
         decisions.push(decideSensor(sensor, group, samples, now));
       }
       for (const tt of byGroup.get(group.id) ?? []) {
-        const samples = index.get(seriesIndexKey(group.userId, tt.namespace, tt.metricName, tt.dimensions)) ?? [];
+        const metric = index.get(metricKey(group.userId, tt.namespace, tt.metricName));
+        const samples = metric === undefined ? [] : seriesSamples(metric, tt.dimensions);
         decisions.push(decideTargetTracking(tt, group, samples, now));
       }
       const change = combineChanges(group.desiredCapacity, decisions);
@@ -113,21 +119,41 @@ export class MetricScaler {
   }
 }
 
-/** The key of one series; `dimensions` sorted by name, as series keep them. */
-function seriesIndexKey(userId: string, namespace: string, metricName: string, dimensions: readonly MetricDimension[]): string {
-  // Length-prefixed parts: unambiguous whatever characters the names and values hold, and
-  // cheaper than JSON for the hundred thousand lookups of a large pass.
-  let key = `${userId}|${namespace.length}:${namespace}${metricName.length}:${metricName}`;
+function metricKey(userId: string, namespace: string, metricName: string): string {
+  // Length-prefixed parts: unambiguous whatever characters the names hold.
+  return `${userId}|${namespace.length}:${namespace}${metricName}`;
+}
+
+/** The key of a dimension set (sorted by name, as series keep them). */
+function dimensionsKey(dimensions: readonly MetricDimension[]): string {
+  let key = "";
   for (const d of dimensions) key += `${d.name.length}:${d.name}${d.value.length}:${d.value}`;
   return key;
+}
+
+/** The samples of one series of an indexed metric. */
+function seriesSamples(metric: NonNullable<ReturnType<Indexed["get"]>>, dimensions: readonly MetricDimension[]): Sample[] {
+  if (dimensions.length === 1) return metric.single.get(dimensions[0]!.name)?.get(dimensions[0]!.value) ?? [];
+  return metric.all.get(dimensionsKey(dimensions)) ?? [];
 }
 
 function indexPoints(points: readonly OwnedMetricPoint[]): Indexed {
   const index: Indexed = new Map();
   for (const p of points) {
-    const key = seriesIndexKey(p.userId, p.namespace, p.metricName, p.dimensions);
-    let list = index.get(key);
-    if (list === undefined) index.set(key, (list = []));
+    const key = metricKey(p.userId, p.namespace, p.metricName);
+    let metric = index.get(key);
+    if (metric === undefined) index.set(key, (metric = { single: new Map(), all: new Map() }));
+    const dims = dimensionsKey(p.dimensions);
+    let list = metric.all.get(dims);
+    if (list === undefined) {
+      metric.all.set(dims, (list = []));
+      if (p.dimensions.length === 1) {
+        const [d] = p.dimensions as [MetricDimension];
+        let byValue = metric.single.get(d.name);
+        if (byValue === undefined) metric.single.set(d.name, (byValue = new Map()));
+        byValue.set(d.value, list);
+      }
+    }
     list.push(p);
   }
   return index;
