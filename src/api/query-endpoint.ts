@@ -3,8 +3,9 @@
  * parameters → signature → service and action → model-validated input → handler → model-ordered
  * XML (Query protocol), JSON (JSON 1.0, CloudWatch through the AWS SDK for JS) or CBOR (RPC v2
  * CBOR, CloudWatch through recent botocore).
- * Every failure becomes an AWS `<ErrorResponse>`; an unexpected one is logged with its stack and
- * answered as `InternalFailure` without details.
+ * Every failure becomes an AWS error in the request's protocol (`<ErrorResponse>`, or `__type`
+ * with `x-amzn-query-error`); an unexpected one is logged with its stack and answered as
+ * `InternalFailure` without details.
  */
 import { randomUUID } from "node:crypto";
 import { gunzipSync } from "node:zlib";
@@ -40,9 +41,9 @@ export interface ApiResponse {
   readonly status: number;
   /** The body, whole or in pieces to send one after the other. */
   readonly body: string | readonly Buffer[];
-  /** `text/xml` for the Query protocol, JSON's type for the JSON protocol. */
+  /** `text/xml` for the Query protocol, the JSON or CBOR type for the RPC protocols. */
   readonly contentType: string;
-  /** Further headers (the JSON protocol's `x-amzn-query-error`). */
+  /** Further headers: the RPC protocols' `x-amzn-query-error` and `smithy-protocol`. */
   readonly headers?: Readonly<Record<string, string>>;
   readonly requestId: string;
 }
