@@ -1,7 +1,7 @@
 /**
  * The controller's metric step: once per pass, the desired capacity of every `sensor_engine`
  * group and of every group with a target tracking policy follows its metric. It gathers the
- * inputs (one query for the recent minutes of every series, one for the policies), calls the
+ * inputs (one query for the recent minutes of the metrics they read, one for the policies), calls the
  * pure decisions of `core/metric-scaling.ts`, and returns the changed groups and their
  * activities for the pass's batch. It also drops metrics older than the retention, once a
  * minute. Placement, health and crash safety are the reconciler's, unchanged: only the desired
@@ -24,7 +24,7 @@ import { parseSensorTags, type SensorDefinition } from "../core/sensor-tags.js";
 import type { ManagedInstance, MetricDimension, OwnedGroup } from "../core/types.js";
 import type { Logger } from "../observability/logger.js";
 import type { OwnedActivity } from "../store/controller-store.js";
-import type { OwnedMetricPoint } from "../store/metric-store.js";
+import type { MetricName, OwnedMetricPoint } from "../store/metric-store.js";
 import type { Store } from "../store/store.js";
 
 /** What the step decided for one pass. */
@@ -72,7 +72,13 @@ export class MetricScaler {
     }
     if (candidates.length === 0) return out;
 
-    const points = await this.deps.store.metrics.recent(new Date(now.getTime() - periodSeconds * 1000 - 60_000));
+    // Only the metrics these groups read: a flood of other series costs the pass nothing.
+    const wanted: MetricName[] = [];
+    for (const { group, sensor } of candidates) {
+      if (sensor !== null) wanted.push({ userId: group.userId, namespace: sensor.namespace, metricName: sensor.metricName });
+      for (const tt of byGroup.get(group.id) ?? []) wanted.push({ userId: group.userId, namespace: tt.namespace, metricName: tt.metricName });
+    }
+    const points = await this.deps.store.metrics.recent(new Date(now.getTime() - periodSeconds * 1000 - 60_000), wanted);
     const index = indexPoints(points);
     for (const { group, instances, sensor } of candidates) {
       const decisions: (CapacityChange | null)[] = [];

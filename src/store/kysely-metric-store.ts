@@ -10,12 +10,14 @@ import { seriesKey } from "../core/metric-data.js";
 import type { MetricDimension, MetricPoint, MetricSeries } from "../core/types.js";
 import { BatchSql, chunked } from "./batch-sql.js";
 import { isPostgres } from "./migrations/column-types.js";
-import type { MetricFilter, MetricStore, OwnedMetricPoint } from "./metric-store.js";
+import type { MetricFilter, MetricName, MetricStore, OwnedMetricPoint } from "./metric-store.js";
 import type { Database } from "./schema.js";
 import type { Page, PageOf } from "./store.js";
 
 /** How old a series' `last_put_at` gets before a put writes it again. */
 const SERIES_TOUCH_MS = 60_000;
+/** Metrics per query when `recent` is narrowed to some. */
+const RECENT_METRICS_PER_QUERY = 500;
 /** Series read per round while filtering a listing by dimensions. */
 const LIST_BATCH = 500;
 
@@ -159,8 +161,8 @@ export class KyselyMetricStore implements MetricStore {
     }
   }
 
-  async recent(since: Date): Promise<OwnedMetricPoint[]> {
-    const rows = await this.db
+  async recent(since: Date, metrics?: readonly MetricName[]): Promise<OwnedMetricPoint[]> {
+    const query = this.db
       .selectFrom("metric_points as p")
       .innerJoin("metric_series as s", "s.id", "p.series_id")
       .select([
@@ -175,8 +177,26 @@ export class KyselyMetricStore implements MetricStore {
         "p.minimum",
         "p.maximum",
       ])
-      .where("p.minute", ">=", since.getTime())
-      .execute();
+      .where("p.minute", ">=", since.getTime());
+    let rows: Awaited<ReturnType<typeof query.execute>>;
+    if (metrics === undefined) rows = await query.execute();
+    else {
+      rows = [];
+      const distinct = [...new Map(metrics.map((m) => [JSON.stringify([m.userId, m.namespace, m.metricName]), m])).values()];
+      for (const chunk of chunked(distinct, 3, RECENT_METRICS_PER_QUERY)) {
+        rows.push(
+          ...(await query
+            .where(({ eb, refTuple, tuple }) =>
+              eb(
+                refTuple("s.user_id", "s.namespace", "s.metric_name"),
+                "in",
+                chunk.map((m) => tuple(m.userId, m.namespace, m.metricName)),
+              ),
+            )
+            .execute()),
+        );
+      }
+    }
     const dimensions = new Map<string, MetricDimension[]>();
     return rows.map((r) => {
       let dims = dimensions.get(r.dimensions);

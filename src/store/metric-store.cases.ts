@@ -348,6 +348,17 @@ export function metricStoreCases(target: StoreTarget): void {
         assert.deepEqual(shown, expected);
         assert.equal((await store.metrics.recent(at(T0 - 10 * MINUTE))).length, 5);
         assert.deepEqual(await store.metrics.recent(at(T0 + 2 * MINUTE)), []);
+        // Narrowed to some metrics: only those users' series of those names, any dimensions.
+        const narrowed = await store.metrics.recent(at(T0 - 10 * MINUTE), [
+          { userId: alice, namespace: cpu.namespace, metricName: cpu.metricName },
+          { userId: alice, namespace: cpu.namespace, metricName: cpu.metricName },
+          { userId: bob, namespace: "Nowhere", metricName: cpu.metricName },
+        ]);
+        const row = (p: { userId: string; minute: Date } & MetricSeries) => `${p.userId} ${seriesKey(p)} ${p.minute.getTime()}`;
+        const alices = (await store.metrics.recent(at(T0 - 10 * MINUTE))).filter((p) => p.userId === alice);
+        assert.equal(alices.length, 3);
+        assert.deepEqual(narrowed.map(row).sort(), alices.map(row).sort());
+        assert.deepEqual(await store.metrics.recent(at(T0 - 10 * MINUTE), []), []);
       });
 
       it("prune forgets minutes before the horizon and series with no put since, and counts the minutes removed", async (t) => {

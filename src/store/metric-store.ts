@@ -13,6 +13,13 @@ export interface OwnedMetricPoint extends MetricPoint {
   readonly userId: string;
 }
 
+/** A user's metric, whatever its dimensions. */
+export interface MetricName {
+  readonly userId: string;
+  readonly namespace: string;
+  readonly metricName: string;
+}
+
 /** ListMetrics' filter: every given condition holds. */
 export interface MetricFilter {
   readonly namespace?: string;
@@ -34,8 +41,11 @@ export interface MetricStore {
   minutes(userId: string, series: MetricSeries, from: Date, to: Date): Promise<MetricPoint[]>;
   /** The user's series, ordered by their identity; `page.after` is the last key seen. */
   list(userId: string, filter: MetricFilter, page: Page): Promise<PageOf<MetricSeries>>;
-  /** Every user's minutes at or after `since` (the controller's input). */
-  recent(since: Date): Promise<OwnedMetricPoint[]>;
+  /**
+   * Every user's minutes at or after `since` (the controller's input); with `metrics`, only
+   * those of these (user, namespace, metric name), so series that no group reads cost nothing.
+   */
+  recent(since: Date, metrics?: readonly MetricName[]): Promise<OwnedMetricPoint[]>;
   /**
    * Forgets minutes that started before `before`, and series that received nothing since.
    * @returns how many minutes were removed.
