@@ -22,7 +22,7 @@ import { backOff, backoffSeconds, isBackingOff } from "../core/backoff.js";
 import { judgeHealth, type Observation } from "../core/health.js";
 import { decidePlacement, type LaunchDecision, type TerminationDecision } from "../core/placement.js";
 import { fullLaunchConfigurationName } from "../core/sites.js";
-import type { LaunchIntent, ManagedInstance, OwnedGroup, SiteBackoff } from "../core/types.js";
+import type { LaunchConfiguration, LaunchIntent, ManagedInstance, OwnedGroup, SiteBackoff } from "../core/types.js";
 import { isCloudError, VM_TAGS, type CloudVm, type DriverCredentials, type VmSpec } from "../clouds/driver.js";
 import type { PhantomConfig } from "../config/config.js";
 import type { Logger } from "../observability/logger.js";
@@ -542,10 +542,11 @@ export class Reconciler {
     const batch = new Batch();
     const failedGroups = new Set<string>();
     let launched = 0;
+    const configs = await this.#launchConfigurations(round);
     const queue = [...round];
     const worker = async () => {
       for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-        const made = await this.#launchOne(next, now, batch, failedGroups);
+        const made = await this.#launchOne(next, now, batch, failedGroups, configs);
         launched += made;
       }
     };
@@ -554,8 +555,39 @@ export class Reconciler {
     return { launched, failedGroups };
   }
 
+  /**
+   * The launch configurations a round of launches uses, by `user\0name`: one read per user
+   * (per thousand names), not one per launch.
+   */
+  async #launchConfigurations(round: readonly PendingLaunch[]): Promise<Map<string, LaunchConfiguration>> {
+    const names = new Map<string, Set<string>>();
+    for (const { intent } of round) {
+      const group = this.#groups.get(intent.groupId)?.group;
+      if (group === undefined) continue;
+      let set = names.get(intent.userId);
+      if (set === undefined) names.set(intent.userId, (set = new Set()));
+      set.add(fullLaunchConfigurationName(group.launchConfigurationBase, intent.site));
+    }
+    const out = new Map<string, LaunchConfiguration>();
+    for (const [userId, set] of names) {
+      const all = [...set];
+      for (let i = 0; i < all.length; i += 1_000) {
+        const chunk = all.slice(i, i + 1_000);
+        const { items } = await this.deps.store.reads(userId).listLaunchConfigurations(chunk, { limit: chunk.length });
+        for (const lc of items) out.set(`${userId}\0${lc.name}`, lc);
+      }
+    }
+    return out;
+  }
+
   /** One launch call and what it leaves in the batch; returns how many VMs it made. */
-  async #launchOne({ intent, why }: PendingLaunch, now: Date, batch: Batch, failedGroups: Set<string>): Promise<number> {
+  async #launchOne(
+    { intent, why }: PendingLaunch,
+    now: Date,
+    batch: Batch,
+    failedGroups: Set<string>,
+    configs: ReadonlyMap<string, LaunchConfiguration>,
+  ): Promise<number> {
     const state = this.#groups.get(intent.groupId);
     if (state === undefined) {
       // Only after a reload race: the intent stays and is driven again once its group is back.
@@ -574,7 +606,7 @@ export class Reconciler {
     if (!driver) return fail(`${intent.site} is not a configured site`);
     const credentials = await this.deps.clouds.credentials(intent.userId, intent.site, now.getTime());
     if (credentials === undefined) return fail(`no credentials for ${intent.site} (phantom credentials set)`);
-    const spec = await this.#spec(intent, state.group, credentials);
+    const spec = this.#spec(intent, state.group, credentials, configs);
     if (spec === null) return fail(`no launch configuration for ${intent.site}`);
     let vms: CloudVm[];
     try {
@@ -637,10 +669,13 @@ export class Reconciler {
     return vms.length;
   }
 
-  async #spec(intent: LaunchIntent, group: OwnedGroup, credentials: DriverCredentials | null): Promise<VmSpec | null> {
-    const name = fullLaunchConfigurationName(group.launchConfigurationBase, intent.site);
-    const { items } = await this.deps.store.reads(intent.userId).listLaunchConfigurations([name], { limit: 1 });
-    const lc = items[0];
+  #spec(
+    intent: LaunchIntent,
+    group: OwnedGroup,
+    credentials: DriverCredentials | null,
+    configs: ReadonlyMap<string, LaunchConfiguration>,
+  ): VmSpec | null {
+    const lc = configs.get(`${intent.userId}\0${fullLaunchConfigurationName(group.launchConfigurationBase, intent.site)}`);
     if (!lc) return null;
     return {
       imageId: lc.spec.ImageId,
