@@ -1,36 +1,16 @@
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { AlreadyExistsError, LimitExceededError } from "../core/errors.js";
+import { postgresTestSchemas } from "../testing/postgres-test-schemas.js";
 import { openStore } from "./open-store.js";
 import { migrations } from "./migrations/index.js";
 import { storeCases } from "./store.cases.js";
 import type { Store } from "./store.js";
 
-const url = process.env.PHANTOM_TEST_DATABASE_URL ?? "";
-const skip = url === "" ? "PHANTOM_TEST_DATABASE_URL is not set" : undefined;
-if (skip !== undefined) console.log(`# PostgreSQL store tests skipped: ${skip}`);
-
 // Every test gets a schema of its own under this file's random prefix; all are dropped at the
 // end, whether the tests passed or not.
-const prefix = `phantom_test_${randomBytes(4).toString("hex")}`;
-const schemas: string[] = [];
-function newSchema(): string {
-  const schema = `${prefix}_${schemas.length + 1}`;
-  schemas.push(schema);
-  return schema;
-}
-after(async () => {
-  if (schemas.length === 0) return;
-  const pool = new pg.Pool({ connectionString: url });
-  try {
-    // One at a time: one statement dropping them all can outgrow the lock table.
-    for (const schema of schemas) await pool.query(`drop schema if exists ${schema} cascade`);
-  } finally {
-    await pool.end();
-  }
-});
+const { url, skip, prefix, newSchema } = postgresTestSchemas("store tests");
 
 storeCases({
   name: "PostgreSQL",
