@@ -17,8 +17,9 @@ import autocannon, { type Result } from "autocannon";
 import { authenticate } from "../src/api/auth/authenticate.js";
 import { parseParams } from "../src/api/query/params.js";
 import { signedPost } from "./sign.js";
+import { numberOption } from "./options.js";
 
-const seconds = Number(process.argv[process.argv.indexOf("--seconds") + 1] || 10);
+const seconds = numberOption("seconds", 10);
 const hasTaskset = spawnSync("taskset", ["-p", String(process.pid)]).status === 0;
 if (hasTaskset) spawnSync("taskset", ["-cp", "0", String(process.pid)]);
 

@@ -33,15 +33,12 @@ import { SecretBox } from "../src/secrets/secret-box.js";
 import { openStore } from "../src/store/open-store.js";
 import type { Store } from "../src/store/store.js";
 import { addUser } from "../src/users/user-accounts.js";
+import { numberOption } from "./options.js";
 import { benchGroup, insertLaunchConfigurations, seedRunningVms } from "./seed.js";
 
-function option(name: string, fallback: number): number {
-  const at = process.argv.indexOf(`--${name}`);
-  return at < 0 ? fallback : Number(process.argv[at + 1]);
-}
-const GROUPS = option("groups", 10_000);
-const VMS_PER_GROUP = option("vms", 10);
-const PASSES = option("passes", 5);
+const GROUPS = numberOption("groups", 10_000);
+const VMS_PER_GROUP = numberOption("vms", 10);
+const PASSES = numberOption("passes", 5);
 const SCALE_UP = 1_000;
 /** Room for everything: no site ever answers InsufficientInstanceCapacity. */
 const CAPACITY = 1_000_000;

@@ -48,17 +48,14 @@ import { SecretBox } from "../src/secrets/secret-box.js";
 import { openStore } from "../src/store/open-store.js";
 import type { Store } from "../src/store/store.js";
 import { addUser } from "../src/users/user-accounts.js";
+import { numberOption } from "./options.js";
 import { benchGroup, insertLaunchConfigurations, seedRunningVms } from "./seed.js";
 import { signedPost } from "./sign.js";
 
-function option(name: string, fallback: number): number {
-  const at = process.argv.indexOf(`--${name}`);
-  return at < 0 ? fallback : Number(process.argv[at + 1]);
-}
-const SECONDS = option("seconds", 10);
-const GROUPS = option("groups", 10_000);
-const VMS_PER_GROUP = option("vms", 10);
-const PASSES = option("passes", 3);
+const SECONDS = numberOption("seconds", 10);
+const GROUPS = numberOption("groups", 10_000);
+const VMS_PER_GROUP = numberOption("vms", 10);
+const PASSES = numberOption("passes", 3);
 const INSTANCE_SERIES = process.argv.includes("--instance-series");
 
 const ms = (n: number) => `${n.toFixed(0)} ms`;

@@ -109,6 +109,14 @@ describe("CloudWatch over RPC v2 CBOR", () => {
     );
   });
 
+  it("answers required members left out with MissingParameter, other bad input with InvalidParameterValue", async () => {
+    const missing = await call("GetMetricStatistics", { Namespace: "Cbor", MetricName: "Hits" });
+    assert.equal(missing.headers.get("x-amzn-query-error"), "MissingParameter;Sender");
+    assert.match(String(missing.body.message), /Value null at 'startTime' failed to satisfy constraint: Member must not be null/);
+    const mixed = await call("GetMetricStatistics", { Namespace: "Cbor", MetricName: "Hits", Period: 0 });
+    assert.equal(mixed.headers.get("x-amzn-query-error"), "InvalidParameterValue;Sender");
+  });
+
   it("refuses an unknown operation and a garbled body, in CBOR", async () => {
     const unknown = await call("DeleteAlarms", { AlarmNames: ["a"] });
     assert.equal(unknown.status, 400);

@@ -93,6 +93,20 @@ describe("CloudWatch metrics through the AWS SDK", () => {
   const latency = { MetricName: "Latency", Dimensions: [{ Name: "Service", Value: "api" }] };
   const stats = ["Average", "Sum", "SampleCount", "Minimum", "Maximum"] as const;
 
+  /** Alice's Shop latency statistics over the ten minutes from `base`, per minute (Sum unless `over` says). */
+  const shopLatency = (over: Partial<GetMetricStatisticsCommandInput>) =>
+    alice.send(
+      new GetMetricStatisticsCommand({
+        Namespace: "Shop",
+        ...latency,
+        StartTime: new Date(base),
+        EndTime: new Date(base + 10 * MINUTE),
+        Period: 60,
+        Statistics: ["Sum"],
+        ...over,
+      }),
+    );
+
   /** Everything the user lists in `namespace`, as comparable strings. */
   async function listed(client: CloudWatchClient, namespace?: string): Promise<string[]> {
     const out = await client.send(new ListMetricsCommand(namespace === undefined ? {} : { Namespace: namespace }));
@@ -136,18 +150,7 @@ describe("CloudWatch metrics through the AWS SDK", () => {
     );
     assert.equal(put.$metadata.httpStatusCode, 200);
 
-    const query = (over: Partial<GetMetricStatisticsCommandInput>) =>
-      alice.send(
-        new GetMetricStatisticsCommand({
-          Namespace: "Shop",
-          ...latency,
-          StartTime: new Date(base),
-          EndTime: new Date(base + 10 * MINUTE),
-          Period: 60,
-          Statistics: [...stats],
-          ...over,
-        }),
-      );
+    const query = (over: Partial<GetMetricStatisticsCommandInput>) => shopLatency({ Statistics: [...stats], ...over });
     const perMinute = await query({});
     assert.equal(perMinute.Label, "Latency");
     assert.deepEqual(byTime(perMinute.Datapoints), [
@@ -343,18 +346,7 @@ describe("CloudWatch metrics through the AWS SDK", () => {
   });
 
   describe("refuses bad GetMetricStatistics queries", () => {
-    const query = (over: Partial<GetMetricStatisticsCommandInput>) =>
-      alice.send(
-        new GetMetricStatisticsCommand({
-          Namespace: "Shop",
-          ...latency,
-          StartTime: new Date(base),
-          EndTime: new Date(base + 10 * MINUTE),
-          Period: 60,
-          Statistics: ["Sum"],
-          ...over,
-        }),
-      );
+    const query = shopLatency;
     it("Period 90 → InvalidParameterValue", async () => {
       await rejectsWith(query({ Period: 90 }), "InvalidParameterValue", /^The parameter Period must be a multiple of 60/);
     });

@@ -8,6 +8,7 @@ import type { AwsErrorCode, PhantomError } from "../core/errors.js";
 import { AUTOSCALING_ACTIONS } from "./actions/index.js";
 import { MONITORING_ACTIONS } from "./actions/metrics.js";
 import type { Action } from "./actions/action.js";
+import { MissingMemberError } from "./query/decode-input.js";
 import { loadModel, type Model } from "./query/model.js";
 import autoscalingModel from "./model/autoscaling-2011-01-01.json" with { type: "json" };
 import cloudwatchModel from "./model/cloudwatch-2010-08-01.json" with { type: "json" };
@@ -52,9 +53,7 @@ export const MONITORING: Service = {
   quirks: {},
   errorCode(e) {
     if (e.code !== "ValidationError") return e.code;
-    return /failed to satisfy constraint: Member must not be null$/.test(e.message) && !e.message.includes(";")
-      ? "MissingParameter"
-      : "InvalidParameterValue";
+    return e instanceof MissingMemberError ? "MissingParameter" : "InvalidParameterValue";
   },
 };
 

@@ -38,20 +38,6 @@ export interface SensorDefinition {
   readonly cooldownSeconds: number | null;
 }
 
-/** The sensor tags' keys. */
-export const SENSOR_TAGS = [
-  "metric",
-  "sample_function",
-  "sample_period",
-  "scale_up_threshold",
-  "scale_up_n_vms",
-  "scale_down_threshold",
-  "scale_down_n_vms",
-  "minimum_vms",
-  "maximum_vms",
-  "cooldown_period",
-] as const;
-
 const INT32_MAX = 2 ** 31 - 1;
 const EXAMPLE = "metric=MyApp/QueueLength, scale_up_threshold=100, scale_down_threshold=10";
 

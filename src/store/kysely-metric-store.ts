@@ -11,7 +11,7 @@ import type { MetricDimension, MetricPoint, MetricSeries } from "../core/types.j
 import { BatchSql, chunked } from "./batch-sql.js";
 import { isPostgres } from "./migrations/column-types.js";
 import type { MetricFilter, MetricName, MetricStore, OwnedMetricPoint } from "./metric-store.js";
-import type { Database } from "./schema.js";
+import type { Database, MetricPointsTable } from "./schema.js";
 import type { Page, PageOf } from "./store.js";
 
 /** How old a series' `last_put_at` gets before a put writes it again. */
@@ -126,15 +126,7 @@ export class KyselyMetricStore implements MetricStore {
       .where("p.minute", "<", to.getTime())
       .orderBy("p.minute")
       .execute();
-    return rows.map((r) => ({
-      ...series,
-      minute: new Date(Number(r.minute)),
-      unit: r.unit,
-      sampleCount: r.sample_count,
-      sum: r.sum,
-      minimum: r.minimum,
-      maximum: r.maximum,
-    }));
+    return rows.map((r) => ({ ...series, ...toMinute(r) }));
   }
 
   async list(userId: string, filter: MetricFilter, page: Page): Promise<PageOf<MetricSeries>> {
@@ -201,18 +193,7 @@ export class KyselyMetricStore implements MetricStore {
     return rows.map((r) => {
       let dims = dimensions.get(r.dimensions);
       if (dims === undefined) dimensions.set(r.dimensions, (dims = parseDimensions(r.dimensions)));
-      return {
-        userId: r.user_id,
-        namespace: r.namespace,
-        metricName: r.metric_name,
-        dimensions: dims,
-        minute: new Date(Number(r.minute)),
-        unit: r.unit,
-        sampleCount: r.sample_count,
-        sum: r.sum,
-        minimum: r.minimum,
-        maximum: r.maximum,
-      };
+      return { userId: r.user_id, namespace: r.namespace, metricName: r.metric_name, dimensions: dims, ...toMinute(r) };
     });
   }
 
@@ -225,6 +206,11 @@ export class KyselyMetricStore implements MetricStore {
       return Number(points.numDeletedRows) + Number(ofStale.numDeletedRows);
     });
   }
+}
+
+/** A `metric_points` row's own columns as the minute's part of a {@link MetricPoint}. */
+function toMinute(r: Omit<MetricPointsTable, "series_id">): Omit<MetricPoint, keyof MetricSeries> {
+  return { minute: new Date(Number(r.minute)), unit: r.unit, sampleCount: r.sample_count, sum: r.sum, minimum: r.minimum, maximum: r.maximum };
 }
 
 function parseDimensions(json: string): MetricDimension[] {

@@ -5,22 +5,18 @@
  * plus reads and writes signed with Signature Version 2. The whole flow runs in one process.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { startTestPhantom, type TestPhantom } from "../../testing/test-phantom.js";
+import { describe, test } from "node:test";
 import {
   aboveMaxMessage,
   assertUnknownSiteError,
   byKey,
   failed,
+  flowOutcomes,
   GROUP_TAGS,
-  makeClientHome,
   probeClient,
-  requireClient,
-  runSteps,
   skipUnlessInstalled,
   succeeded,
   SYSTEM_PYTHON,
-  type ClientHome,
   type Step,
   type StepOutcome,
   type WireRequest,
@@ -102,40 +98,27 @@ function sentParams(request: WireRequest): URLSearchParams {
 }
 
 describe("boto 2 against Phantom", { skip: skipUnlessInstalled(boto2) }, () => {
-  let phantom: TestPhantom;
-  let home: ClientHome;
-  let outcomes: ReadonlyMap<string, StepOutcome>;
-
-  before(async () => {
-    requireClient(boto2);
-    phantom = await startTestPhantom();
-    home = await makeClientHome();
-    outcomes = await runSteps("boto2_steps.py", phantom.url, FLOW, home.env(phantom.alice));
-  });
-  after(async () => {
-    await phantom?.close();
-    await home?.remove();
-  });
+  const run = flowOutcomes(boto2, "boto2_steps.py", FLOW);
 
   test("creates mylaunch@hotel and mylaunch@ec2 (POST, SigV4)", () => {
-    assert.equal(succeeded(outcomes, "lc-hotel"), true);
-    assert.equal(succeeded(outcomes, "lc-ec2"), true);
-    const request = sent(outcomes, "lc-hotel");
+    assert.equal(succeeded(run(), "lc-hotel"), true);
+    assert.equal(succeeded(run(), "lc-ec2"), true);
+    const request = sent(run(), "lc-hotel");
     assert.equal(request.method, "POST");
     assert.match(request.authorization ?? "", /^AWS4-HMAC-SHA256 Credential=AKIDALICE/);
   });
 
   test("creates mygroup from Tag objects and a dummy availability zone", () => {
-    assert.equal(succeeded(outcomes, "create-group"), true);
-    const params = sentParams(sent(outcomes, "create-group"));
+    assert.equal(succeeded(run(), "create-group"), true);
+    const params = sentParams(sent(run(), "create-group"));
     assert.equal(params.get("AvailabilityZones.member.1"), "us-east-1a");
     assert.equal(params.get("Tags.member.1.ResourceId"), "mygroup");
   });
 
   test("describes the group: n_preserve as desired capacity, the clouds as availability zones, the tags echoed", () => {
-    const request = sent(outcomes, "describe-groups");
+    const request = sent(run(), "describe-groups");
     assert.equal(request.method, "GET");
-    const [group, ...rest] = groups(outcomes, "describe-groups");
+    const [group, ...rest] = groups(run(), "describe-groups");
     assert.ok(group, "get_all_groups returned no group");
     assert.equal(rest.length, 0);
     assert.equal(group.name, "mygroup");
@@ -152,7 +135,7 @@ describe("boto 2 against Phantom", { skip: skipUnlessInstalled(boto2) }, () => {
   });
 
   test("describes the launch configurations, with what boto 2 sent by default", () => {
-    const lcs = succeeded(outcomes, "describe-lcs") as LaunchConfiguration[];
+    const lcs = succeeded(run(), "describe-lcs") as LaunchConfiguration[];
     assert.deepEqual(
       lcs.map((lc) => [lc.name, lc.image_id, lc.instance_type, lc.instance_monitoring, lc.ebs_optimized]).sort(),
       [
@@ -163,44 +146,44 @@ describe("boto 2 against Phantom", { skip: skipUnlessInstalled(boto2) }, () => {
   });
 
   test("sets the desired capacity to 4, and the n_preserve tag with it", () => {
-    assert.equal(succeeded(outcomes, "set-4"), true);
-    const [group] = groups(outcomes, "describe-after-set");
+    assert.equal(succeeded(run(), "set-4"), true);
+    const [group] = groups(run(), "describe-after-set");
     assert.ok(group);
     assert.equal(group.desired_capacity, 4);
     assert.equal(group.tags.find((t) => t.key === "n_preserve")?.value, "4");
   });
 
   test("surfaces AWS's errors as BotoServerError with AWS's codes and messages", () => {
-    assert.deepEqual(failed(outcomes, "set-40"), { code: "ValidationError", message: aboveMaxMessage(40, 20), status: 400 });
-    assertUnknownSiteError(failed(outcomes, "lc-unknown-site"), "nowhere");
+    assert.deepEqual(failed(run(), "set-40"), { code: "ValidationError", message: aboveMaxMessage(40, 20), status: 400 });
+    assertUnknownSiteError(failed(run(), "lc-unknown-site"), "nowhere");
   });
 
   test("reads and writes with Signature Version 2 (GET and POST)", () => {
     for (const id of ["v2-describe-groups", "v2-set-5", "v2-lc-sierra", "v2-describe-after-set", "v2-delete-lc-sierra"]) {
-      const request = sent(outcomes, id);
+      const request = sent(run(), id);
       assert.equal(request.authorization, null, `${id} sent an Authorization header`);
       const params = sentParams(request);
       assert.equal(params.get("SignatureVersion"), "2", id);
       assert.equal(params.get("SignatureMethod"), "HmacSHA256", id);
       assert.ok(params.get("Signature"), id);
     }
-    assert.equal(sent(outcomes, "v2-lc-sierra").method, "POST");
-    assert.equal(sent(outcomes, "v2-set-5").method, "GET");
-    assert.deepEqual(groups(outcomes, "v2-describe-groups").map((g) => [g.name, g.desired_capacity]), [["mygroup", 4]]);
-    assert.equal(succeeded(outcomes, "v2-set-5"), true);
-    assert.equal(succeeded(outcomes, "v2-lc-sierra"), true);
-    const [group] = groups(outcomes, "v2-describe-after-set");
+    assert.equal(sent(run(), "v2-lc-sierra").method, "POST");
+    assert.equal(sent(run(), "v2-set-5").method, "GET");
+    assert.deepEqual(groups(run(), "v2-describe-groups").map((g) => [g.name, g.desired_capacity]), [["mygroup", 4]]);
+    assert.equal(succeeded(run(), "v2-set-5"), true);
+    assert.equal(succeeded(run(), "v2-lc-sierra"), true);
+    const [group] = groups(run(), "v2-describe-after-set");
     assert.ok(group);
     assert.equal(group.desired_capacity, 5);
     assert.equal(group.tags.find((t) => t.key === "n_preserve")?.value, "5");
-    assert.equal(succeeded(outcomes, "v2-delete-lc-sierra"), true);
+    assert.equal(succeeded(run(), "v2-delete-lc-sierra"), true);
   });
 
   test("deletes the group, then its launch configurations", () => {
-    assert.equal(succeeded(outcomes, "delete-group"), true);
-    assert.deepEqual(groups(outcomes, "describe-after-delete"), []);
-    assert.equal(succeeded(outcomes, "delete-lc-hotel"), true);
-    assert.equal(succeeded(outcomes, "delete-lc-ec2"), true);
-    assert.deepEqual(succeeded(outcomes, "describe-lcs-after-delete"), []);
+    assert.equal(succeeded(run(), "delete-group"), true);
+    assert.deepEqual(groups(run(), "describe-after-delete"), []);
+    assert.equal(succeeded(run(), "delete-lc-hotel"), true);
+    assert.equal(succeeded(run(), "delete-lc-ec2"), true);
+    assert.deepEqual(succeeded(run(), "describe-lcs-after-delete"), []);
   });
 });

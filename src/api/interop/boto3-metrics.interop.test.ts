@@ -4,21 +4,16 @@
  * as boto3's ClientError, and AWS's scaling policies on a Phantom group.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { startTestPhantom, type TestPhantom } from "../../testing/test-phantom.js";
+import { describe, test } from "node:test";
 import {
   failed,
+  flowOutcomes,
   GROUP_TAGS,
-  makeClientHome,
   probeClient,
-  requireClient,
-  runSteps,
   skipUnlessInstalled,
   succeeded,
   SYSTEM_PYTHON,
-  type ClientHome,
   type Step,
-  type StepOutcome,
 } from "./interop-support.js";
 
 const boto3 = await probeClient("boto3", SYSTEM_PYTHON, ["-c", "import boto3"], "apt-get install -y python3-boto3");
@@ -83,24 +78,11 @@ const FLOW: readonly Step[] = [
 ];
 
 describe("metrics and scaling policies through boto3", { skip: skipUnlessInstalled(boto3) }, () => {
-  let phantom: TestPhantom;
-  let home: ClientHome;
-  let outcomes: ReadonlyMap<string, StepOutcome>;
-
-  before(async () => {
-    requireClient(boto3);
-    phantom = await startTestPhantom();
-    home = await makeClientHome();
-    outcomes = await runSteps("boto3_steps.py", phantom.url, FLOW, home.env(phantom.alice));
-  });
-  after(async () => {
-    await phantom?.close();
-    await home?.remove();
-  });
+  const run = flowOutcomes(boto3, "boto3_steps.py", FLOW);
 
   test("puts metrics and reads them back as CloudWatch statistics", () => {
-    assert.deepEqual(succeeded(outcomes, "put"), {});
-    const { Label, Datapoints } = succeeded(outcomes, "stats") as { Label: string; Datapoints: Record<string, unknown>[] };
+    assert.deepEqual(succeeded(run(), "put"), {});
+    const { Label, Datapoints } = succeeded(run(), "stats") as { Label: string; Datapoints: Record<string, unknown>[] };
     assert.equal(Label, "load");
     assert.equal(Datapoints.length, 1);
     const [point] = Datapoints;
@@ -108,32 +90,32 @@ describe("metrics and scaling policies through boto3", { skip: skipUnlessInstall
       { ...point, Timestamp: undefined },
       { Timestamp: undefined, SampleCount: 4, Average: 47.5, Sum: 190, Minimum: 10, Maximum: 70, Unit: "Percent" },
     );
-    assert.deepEqual(succeeded(outcomes, "list"), { Metrics: [{ Namespace: "MyApp", MetricName: "load", Dimensions: DIMENSIONS }] });
+    assert.deepEqual(succeeded(run(), "list"), { Metrics: [{ Namespace: "MyApp", MetricName: "load", Dimensions: DIMENSIONS }] });
   });
 
   test("refuses bad data with CloudWatch's codes, and stores none of it", () => {
-    const tooMany = failed(outcomes, "put-31-dimensions");
+    const tooMany = failed(run(), "put-31-dimensions");
     assert.equal(tooMany.code, "InvalidParameterValue");
     assert.equal(tooMany.status, 400);
     assert.match(tooMany.message ?? "", /dimensions' failed to satisfy constraint: Member must have length less than or equal to 30/);
-    assert.deepEqual(failed(outcomes, "put-future"), {
+    assert.deepEqual(failed(run(), "put-future"), {
       code: "InvalidParameterValue",
       message: "The parameter MetricData.member.1.Timestamp must specify a time no more than two hours in the future.",
       type: "Sender",
       status: 400,
     });
-    assert.equal(failed(outcomes, "stats-period").code, "InvalidParameterValue");
-    assert.deepEqual(succeeded(outcomes, "list-bad"), { Metrics: [] });
+    assert.equal(failed(run(), "stats-period").code, "InvalidParameterValue");
+    assert.deepEqual(succeeded(run(), "list-bad"), { Metrics: [] });
   });
 
   test("executes a PercentChangeInCapacity policy: 10 VMs +100% is 20, and n_preserve follows", () => {
-    assert.match((succeeded(outcomes, "policy") as { PolicyARN: string }).PolicyARN, /:scalingPolicy:.*:policyName\/double$/);
-    assert.deepEqual(succeeded(outcomes, "execute"), {});
-    const { ScalingPolicies } = succeeded(outcomes, "describe-policies") as { ScalingPolicies: Record<string, unknown>[] };
+    assert.match((succeeded(run(), "policy") as { PolicyARN: string }).PolicyARN, /:scalingPolicy:.*:policyName\/double$/);
+    assert.deepEqual(succeeded(run(), "execute"), {});
+    const { ScalingPolicies } = succeeded(run(), "describe-policies") as { ScalingPolicies: Record<string, unknown>[] };
     assert.equal(ScalingPolicies.length, 1);
     assert.equal(ScalingPolicies[0]?.AdjustmentType, "PercentChangeInCapacity");
     assert.equal(ScalingPolicies[0]?.ScalingAdjustment, 100);
-    const { AutoScalingGroups } = succeeded(outcomes, "describe-group") as {
+    const { AutoScalingGroups } = succeeded(run(), "describe-group") as {
       AutoScalingGroups: { DesiredCapacity: number; Tags: { Key: string; Value: string }[] }[];
     };
     assert.equal(AutoScalingGroups[0]?.DesiredCapacity, 20);

@@ -4,23 +4,19 @@
  * AWS's errors as boto3's ClientError, delete. The whole flow runs in one Python process.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { startTestPhantom, type TestPhantom } from "../../testing/test-phantom.js";
+import { describe, test } from "node:test";
 import {
   aboveMaxMessage,
   assertUnknownSiteError,
   byKey,
   describedGroupTags,
   failed,
+  flowOutcomes,
   GROUP_TAGS,
-  makeClientHome,
   probeClient,
-  requireClient,
-  runSteps,
   skipUnlessInstalled,
   succeeded,
   SYSTEM_PYTHON,
-  type ClientHome,
   type DescribedTag,
   type Step,
   type StepOutcome,
@@ -74,32 +70,19 @@ function tagValue(group: Group, key: string): string | undefined {
 }
 
 describe("boto3 against Phantom", { skip: skipUnlessInstalled(boto3) }, () => {
-  let phantom: TestPhantom;
-  let home: ClientHome;
-  let outcomes: ReadonlyMap<string, StepOutcome>;
-
-  before(async () => {
-    requireClient(boto3);
-    phantom = await startTestPhantom();
-    home = await makeClientHome();
-    outcomes = await runSteps("boto3_steps.py", phantom.url, FLOW, home.env(phantom.alice));
-  });
-  after(async () => {
-    await phantom?.close();
-    await home?.remove();
-  });
+  const run = flowOutcomes(boto3, "boto3_steps.py", FLOW);
 
   test("creates the launch configurations mylaunch@hotel and mylaunch@ec2", () => {
-    assert.deepEqual(succeeded(outcomes, "lc-hotel"), {});
-    assert.deepEqual(succeeded(outcomes, "lc-ec2"), {});
+    assert.deepEqual(succeeded(run(), "lc-hotel"), {});
+    assert.deepEqual(succeeded(run(), "lc-ec2"), {});
   });
 
   test("creates mygroup from the three Phantom tags", () => {
-    assert.deepEqual(succeeded(outcomes, "create-group"), {});
+    assert.deepEqual(succeeded(run(), "create-group"), {});
   });
 
   test("describes the group: n_preserve as DesiredCapacity, the clouds as AvailabilityZones, the tags echoed", () => {
-    const [group, ...rest] = groups(outcomes, "describe-groups");
+    const [group, ...rest] = groups(run(), "describe-groups");
     assert.ok(group, "DescribeAutoScalingGroups returned no group");
     assert.equal(rest.length, 0);
     assert.equal(group.AutoScalingGroupName, "mygroup");
@@ -115,7 +98,7 @@ describe("boto3 against Phantom", { skip: skipUnlessInstalled(boto3) }, () => {
   });
 
   test("describes the launch configurations", () => {
-    const { LaunchConfigurations } = succeeded(outcomes, "describe-lcs") as {
+    const { LaunchConfigurations } = succeeded(run(), "describe-lcs") as {
       LaunchConfigurations: { LaunchConfigurationName: string; ImageId: string; InstanceType: string; LaunchConfigurationARN: string }[];
     };
     assert.deepEqual(LaunchConfigurations.map((lc) => lc.LaunchConfigurationName).sort(), ["mylaunch@ec2", "mylaunch@hotel"]);
@@ -127,28 +110,28 @@ describe("boto3 against Phantom", { skip: skipUnlessInstalled(boto3) }, () => {
   });
 
   test("sets the desired capacity to 4, and the n_preserve tag with it", () => {
-    assert.deepEqual(succeeded(outcomes, "set-4"), {});
-    const [group] = groups(outcomes, "describe-after-set");
+    assert.deepEqual(succeeded(run(), "set-4"), {});
+    const [group] = groups(run(), "describe-after-set");
     assert.ok(group);
     assert.equal(group.DesiredCapacity, 4);
     assert.equal(tagValue(group, "n_preserve"), "4");
   });
 
   test("surfaces AWS's errors as ClientError with AWS's codes and messages", () => {
-    assert.deepEqual(failed(outcomes, "set-40"), {
+    assert.deepEqual(failed(run(), "set-40"), {
       code: "ValidationError",
       message: aboveMaxMessage(40, 20),
       type: "Sender",
       status: 400,
     });
-    assertUnknownSiteError(failed(outcomes, "lc-unknown-site"), "nowhere");
-    assert.deepEqual(failed(outcomes, "lc-duplicate"), {
+    assertUnknownSiteError(failed(run(), "lc-unknown-site"), "nowhere");
+    assert.deepEqual(failed(run(), "lc-duplicate"), {
       code: "AlreadyExists",
       message: "Launch Configuration by this name already exists - A launch configuration already exists with the name mylaunch@hotel",
       type: "Sender",
       status: 400,
     });
-    assert.deepEqual(failed(outcomes, "delete-lc-in-use"), {
+    assert.deepEqual(failed(run(), "delete-lc-in-use"), {
       code: "ResourceInUse",
       message: "Cannot delete launch configuration mylaunch@hotel because it is attached to AutoScalingGroup mygroup",
       type: "Sender",
@@ -157,10 +140,10 @@ describe("boto3 against Phantom", { skip: skipUnlessInstalled(boto3) }, () => {
   });
 
   test("deletes the group, then its launch configurations", () => {
-    assert.deepEqual(succeeded(outcomes, "delete-group"), {});
-    assert.deepEqual(groups(outcomes, "describe-after-delete"), []);
-    assert.deepEqual(succeeded(outcomes, "delete-lc-hotel"), {});
-    assert.deepEqual(succeeded(outcomes, "delete-lc-ec2"), {});
-    assert.deepEqual(succeeded(outcomes, "describe-lcs-after-delete"), { LaunchConfigurations: [] });
+    assert.deepEqual(succeeded(run(), "delete-group"), {});
+    assert.deepEqual(groups(run(), "describe-after-delete"), []);
+    assert.deepEqual(succeeded(run(), "delete-lc-hotel"), {});
+    assert.deepEqual(succeeded(run(), "delete-lc-ec2"), {});
+    assert.deepEqual(succeeded(run(), "describe-lcs-after-delete"), { LaunchConfigurations: [] });
   });
 });

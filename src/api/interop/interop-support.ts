@@ -10,7 +10,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { TEST_SITES, type TestUser } from "../../testing/test-phantom.js";
+import { after, before } from "node:test";
+import { startTestPhantom, TEST_SITES, type TestPhantom, type TestUser } from "../../testing/test-phantom.js";
 
 /** Debian's Python, which the Debian packages of the clients are installed for. */
 export const SYSTEM_PYTHON = "/usr/bin/python3";
@@ -197,6 +198,31 @@ export async function runSteps(
     throw new Error(`${script} printed no JSON:\n${result.stdout}\n${result.stderr}`, { cause: e });
   }
   return new Map(Object.entries(outcomes));
+}
+
+/**
+ * Registers, in the calling `describe`, hooks that run a whole flow once: a fresh Phantom, a
+ * private client home, and `steps` through `script` as alice; both cleaned up after.
+ * @returns the outcomes, for the tests (valid once the `before` hook has run)
+ */
+export function flowOutcomes(probe: ClientProbe, script: string, steps: readonly Step[]): () => ReadonlyMap<string, StepOutcome> {
+  let phantom: TestPhantom | undefined;
+  let home: ClientHome | undefined;
+  let outcomes: ReadonlyMap<string, StepOutcome> | undefined;
+  before(async () => {
+    requireClient(probe);
+    phantom = await startTestPhantom();
+    home = await makeClientHome();
+    outcomes = await runSteps(script, phantom.url, steps, home.env(phantom.alice));
+  });
+  after(async () => {
+    await phantom?.close();
+    await home?.remove();
+  });
+  return () => {
+    if (outcomes === undefined) throw new Error(`${script} has not run`);
+    return outcomes;
+  };
 }
 
 /** The outcome of step `id`, which must have succeeded. */

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { PhantomError, ValidationError } from "../../core/errors.js";
-import { decodeInput } from "./decode-input.js";
+import { decodeInput, MissingMemberError } from "./decode-input.js";
 import { loadModel } from "./model.js";
 import { parseParams } from "./params.js";
 import { autoscalingModel, syntheticJson } from "./test-support.js";
@@ -161,6 +161,7 @@ describe("decodeInput: constraints, worded like AWS", () => {
       () => decode("CreateAutoScalingGroup", "MinSize=1&MaxSize=2"),
       "1 validation error detected: Value null at 'autoScalingGroupName' failed to satisfy constraint: Member must not be null",
     );
+    assert.throws(() => decode("CreateAutoScalingGroup", "MinSize=1&MaxSize=2"), MissingMemberError, "only members missing: MissingMemberError");
   });
 
   it("collects every violation, in model order, with nested paths", () => {
@@ -183,6 +184,13 @@ describe("decodeInput: constraints, worded like AWS", () => {
           "Value '20001' at 'blockDeviceMappings.2.member.ebs.iops' failed to satisfy constraint: " +
           "Member must have value less than or equal to 20000",
       },
+    );
+  });
+
+  it("is a plain ValidationError, not MissingMemberError, when a missing member comes with other violations", () => {
+    assert.throws(
+      () => decode("CreateLaunchConfiguration", "LaunchConfigurationName=a&BlockDeviceMappings.member.1.Ebs.VolumeSize=0"),
+      (e: unknown) => e instanceof ValidationError && !(e instanceof MissingMemberError) && /must not be null/.test(e.message),
     );
   });
 

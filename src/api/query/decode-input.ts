@@ -33,7 +33,8 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
  * @throws PhantomError `InvalidAction` when the model has no such operation
  * @throws UnknownParameterError (a ValidationError) for a parameter that is not part of the input
  * @throws ValidationError for a malformed list index (naming the parameter), or for constraint
- *   violations (all of them, in one message)
+ *   violations (all of them, in one message); MissingMemberError when the only violations are
+ *   required members left out
  */
 export function decodeInput(
   model: Model,
@@ -55,9 +56,8 @@ export function decodeInput(
   const errors: string[] = [];
   const input = finishStructure(op.input, root, [], errors);
   if (errors.length > 0) {
-    throw new ValidationError(
-      `${errors.length} validation error${errors.length === 1 ? "" : "s"} detected: ${errors.join("; ")}`,
-    );
+    const message = `${errors.length} validation error${errors.length === 1 ? "" : "s"} detected: ${errors.join("; ")}`;
+    throw errors.every((e) => e.endsWith(MUST_NOT_BE_NULL)) ? new MissingMemberError(message) : new ValidationError(message);
   }
   return input;
 }
@@ -213,6 +213,14 @@ function listIndex(name: string, pos: number, end: number, limit: number): numbe
  */
 export class UnknownParameterError extends ValidationError {}
 
+/**
+ * Input whose only violations are required members left out (a ValidationError; services
+ * that name this case apart, as CloudWatch's `MissingParameter`, can tell it by its class).
+ */
+export class MissingMemberError extends ValidationError {}
+
+const MUST_NOT_BE_NULL = "Member must not be null";
+
 function notValid(name: string, op: string): ValidationError {
   return new UnknownParameterError(`${name} is not a valid parameter of ${op}`);
 }
@@ -242,7 +250,7 @@ function finishStructure(shape: StructureShape, raw: PendingStructure, path: Pat
     const value = raw[member.name];
     path.push(member.pathName);
     if (value !== undefined) out[member.name] = finish(member.shape, value, path, errors);
-    else if (member.required) violation(errors, path, undefined, false, "Member must not be null");
+    else if (member.required) violation(errors, path, undefined, false, MUST_NOT_BE_NULL);
     path.pop();
   }
   return out;
