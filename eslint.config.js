@@ -20,6 +20,17 @@ export default tseslint.config(
     },
   },
   {
+    // What `phantom serve` loads must not pull in test support (`src/test-support/`, `*.test-support.ts`).
+    files: ["src/**/*.ts"],
+    ignores: ["src/**/*.test.ts", "src/**/*.test-support.ts", "src/test-support/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["**/test-support/**", "**/*.test-support.js"], message: "test support is for tests only" }] },
+      ],
+    },
+  },
+  {
     files: ["**/*.mjs", "**/*.js"],
     languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly" } },
   },

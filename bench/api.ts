@@ -14,8 +14,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon, { type Result } from "autocannon";
-import { authenticate } from "../src/api/auth/authenticate.js";
-import { parseParams } from "../src/api/query/params.js";
+import { authenticate } from "../src/aws-wire/auth/authenticate.js";
+import { parseParams } from "../src/aws-wire/query/params.js";
 import { signedPost } from "./sign.js";
 import { numberOption } from "./options.js";
 

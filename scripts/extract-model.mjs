@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Trims one of botocore's service models to the operations Phantom serves, keeping every shape
-// they reach and dropping documentation. The output is committed under src/api/model/ so that
+// they reach and dropping documentation. The output is committed under src/aws-wire/models/ so that
 // a fresh clone needs no Python; model-conformance tests compare it with botocore when present.
 //
 //   node scripts/extract-model.mjs SERVICE-2.JSON OUT.JSON Operation1 Operation2 ...

@@ -5,8 +5,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { gzipSync } from "node:zlib";
 import { cbor, dateToTag } from "@smithy/core/cbor";
-import { signV4 } from "../testing/sign-v4.js";
-import { startTestPhantom, type TestPhantom } from "../testing/test-phantom.js";
+import { signV4 } from "../test-support/sign-v4.js";
+import { startTestPhantom, type TestPhantom } from "../test-support/test-phantom.js";
 
 const TARGET = "GraniteServiceVersion20100801";
 

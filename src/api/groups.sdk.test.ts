@@ -20,7 +20,7 @@ import {
   type Filter,
   type Tag,
 } from "@aws-sdk/client-auto-scaling";
-import { startTestPhantom, type TestPhantom } from "../testing/test-phantom.js";
+import { startTestPhantom, type TestPhantom } from "../test-support/test-phantom.js";
 import {
   createLaunchConfigurations,
   describeGroup,
@@ -30,7 +30,7 @@ import {
   sdkClient,
   tagOf,
   walkPages,
-} from "../testing/sdk-client.js";
+} from "../test-support/sdk-client.js";
 
 const SITES = "Configured sites: hotel, sierra, ec2.";
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

@@ -1,17 +1,14 @@
 /**
- * The HTTP front: `node:http`, raw body bytes (signatures cover them), a 1 MiB body limit, and
- * the few paths Phantom serves. The Query API itself lives in `query-endpoint.ts`.
+ * The HTTP front: `node:http`, raw body bytes (signatures cover them) under a 1 MiB limit
+ * (`aws-wire/http-body.ts`), and the few paths Phantom serves. The Query API itself lives in `query-endpoint.ts`.
  */
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { randomUUID } from "node:crypto";
 import { AWS_ERRORS, type AwsErrorCode } from "../core/errors.js";
-import { encodeError } from "./query/encode-xml.js";
-import type { AddressInfo } from "node:net";
+import { encodeError } from "../aws-wire/query/encode-xml.js";
+import { ClientGone, MAX_BODY_BYTES, readBody } from "../aws-wire/http-body.js";
 import type { Logger } from "../observability/logger.js";
 import type { QueryEndpoint, RawRequest } from "./query-endpoint.js";
-
-/** Largest request body accepted; AWS Query requests are far smaller. */
-export const MAX_BODY_BYTES = 1024 * 1024;
 
 /** Extra plain-text routes (e.g. `/metrics`), keyed by path, GET only. */
 export type TextRoutes = Readonly<Record<string, () => Promise<{ contentType: string; body: string }>>>;
@@ -37,38 +34,6 @@ function send(
   res.cork();
   for (const piece of body) res.write(piece);
   res.end();
-}
-
-/** The client broke off its request (closed the connection, broke the chunked framing). */
-export class ClientGone extends Error {
-  override readonly name = "ClientGone";
-}
-
-/**
- * Reads the whole body, or resolves null once it exceeds the limit. Rejects with
- * {@link ClientGone} when the request stream fails: that is always the client's doing.
- */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers["content-length"] ?? 0);
-    if (declared > limit) {
-      resolve(null);
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners("data");
-        resolve(null);
-      } else {
-        chunks.push(chunk);
-      }
-    });
-    req.on("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
-    req.on("error", (e) => reject(new ClientGone("the client broke off the request", { cause: e })));
-  });
 }
 
 /** Largest request head (request line and headers): room for boto 2's long GET queries. */
@@ -138,15 +103,4 @@ export function createApiServer(endpoint: QueryEndpoint, routes: TextRoutes, log
     else socket.destroy();
   });
   return server;
-}
-
-/** Starts listening; resolves with the bound address (port 0 picks a free port). */
-export function listen(server: Server, host: string, port: number): Promise<AddressInfo> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve(server.address() as AddressInfo);
-    });
-  });
 }

@@ -20,7 +20,7 @@ import {
   type Activity,
   type AutoScalingClient,
 } from "@aws-sdk/client-auto-scaling";
-import { startTestPhantom, type TestPhantom } from "../testing/test-phantom.js";
+import { startTestPhantom, type TestPhantom } from "../test-support/test-phantom.js";
 import {
   createLaunchConfigurations,
   describeGroup,
@@ -32,7 +32,7 @@ import {
   tagOf,
   userIdOf,
   walkPages,
-} from "../testing/sdk-client.js";
+} from "../test-support/sdk-client.js";
 
 describe("instances and activities through the AWS SDK", () => {
   let phantom: TestPhantom;

@@ -23,7 +23,7 @@ import {
   UpdateAutoScalingGroupCommand,
   type AutoScalingClient,
 } from "@aws-sdk/client-auto-scaling";
-import { startTestPhantom, type TestPhantom } from "../testing/test-phantom.js";
+import { startTestPhantom, type TestPhantom } from "../test-support/test-phantom.js";
 import {
   createLaunchConfigurations,
   describeGroup,
@@ -34,7 +34,7 @@ import {
   seedInstances,
   tagOf,
   userIdOf,
-} from "../testing/sdk-client.js";
+} from "../test-support/sdk-client.js";
 
 describe("two users with equal resource names", () => {
   let phantom: TestPhantom;

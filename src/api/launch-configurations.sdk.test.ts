@@ -15,8 +15,8 @@ import {
   type AutoScalingClient,
   type CreateLaunchConfigurationCommandInput,
 } from "@aws-sdk/client-auto-scaling";
-import { startTestPhantom, type TestPhantom } from "../testing/test-phantom.js";
-import { createLaunchConfigurations, phantomTags, rejectsWith, sdkClient, walkPages } from "../testing/sdk-client.js";
+import { startTestPhantom, type TestPhantom } from "../test-support/test-phantom.js";
+import { createLaunchConfigurations, phantomTags, rejectsWith, sdkClient, walkPages } from "../test-support/sdk-client.js";
 
 describe("launch configurations through the AWS SDK", () => {
   let phantom: TestPhantom;

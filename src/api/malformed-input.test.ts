@@ -20,9 +20,9 @@ import Database from "better-sqlite3";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { pino } from "pino";
 import type { Logger } from "../observability/logger.js";
-import { seedInstances } from "../testing/sdk-client.js";
-import { formEncode, signV4, type SigningKeys, type SigningOptions } from "../testing/sign-v4.js";
-import { startTestPhantom, type TestPhantom, type TestUser } from "../testing/test-phantom.js";
+import { seedInstances } from "../test-support/sdk-client.js";
+import { formEncode, signV4, type SigningKeys, type SigningOptions } from "../test-support/sign-v4.js";
+import { startTestPhantom, type TestPhantom, type TestUser } from "../test-support/test-phantom.js";
 
 type Param = [string, string];
 

@@ -18,8 +18,8 @@ import {
   type Metric,
   type MetricDatum,
 } from "@aws-sdk/client-cloudwatch";
-import { startTestPhantom, type TestPhantom, type TestUser } from "../testing/test-phantom.js";
-import { formEncode, signV4 } from "../testing/sign-v4.js";
+import { startTestPhantom, type TestPhantom, type TestUser } from "../test-support/test-phantom.js";
+import { formEncode, signV4 } from "../test-support/sign-v4.js";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 

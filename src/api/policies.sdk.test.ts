@@ -18,8 +18,8 @@ import {
   type PutScalingPolicyCommandInput,
   type ScalingPolicy,
 } from "@aws-sdk/client-auto-scaling";
-import { startTestPhantom, type TestPhantom } from "../testing/test-phantom.js";
-import { createLaunchConfigurations, describeGroup, phantomTags, rejectsWith, sdkClient, tagOf, walkPages } from "../testing/sdk-client.js";
+import { startTestPhantom, type TestPhantom } from "../test-support/test-phantom.js";
+import { createLaunchConfigurations, describeGroup, phantomTags, rejectsWith, sdkClient, tagOf, walkPages } from "../test-support/sdk-client.js";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 

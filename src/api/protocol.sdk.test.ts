@@ -16,8 +16,8 @@ import {
   PutScheduledUpdateGroupActionCommand,
   type AutoScalingClient,
 } from "@aws-sdk/client-auto-scaling";
-import { startTestPhantom, type TestPhantom } from "../testing/test-phantom.js";
-import { createLaunchConfigurations, phantomTags, rejectsWith, sdkClient } from "../testing/sdk-client.js";
+import { startTestPhantom, type TestPhantom } from "../test-support/test-phantom.js";
+import { createLaunchConfigurations, phantomTags, rejectsWith, sdkClient } from "../test-support/sdk-client.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const TWENTY_MINUTES = 20 * 60 * 1000;

@@ -8,10 +8,10 @@ import type { AwsErrorCode, PhantomError } from "../core/errors.js";
 import { AUTOSCALING_ACTIONS } from "./actions/index.js";
 import { MONITORING_ACTIONS } from "./actions/metrics.js";
 import type { Action } from "./actions/action.js";
-import { MissingMemberError } from "./query/decode-input.js";
-import { loadModel, type Model } from "./query/model.js";
-import autoscalingModel from "./model/autoscaling-2011-01-01.json" with { type: "json" };
-import cloudwatchModel from "./model/cloudwatch-2010-08-01.json" with { type: "json" };
+import { MissingMemberError } from "../aws-wire/query/decode-input.js";
+import { loadModel, type Model } from "../aws-wire/query/model.js";
+import autoscalingModel from "../aws-wire/models/autoscaling-2011-01-01.json" with { type: "json" };
+import cloudwatchModel from "../aws-wire/models/cloudwatch-2010-08-01.json" with { type: "json" };
 
 /** One service: its model, its actions and how it names errors. */
 export interface Service {

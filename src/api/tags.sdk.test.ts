@@ -15,8 +15,8 @@ import {
   type Tag,
   type TagDescription,
 } from "@aws-sdk/client-auto-scaling";
-import { startTestPhantom, type TestPhantom } from "../testing/test-phantom.js";
-import { createLaunchConfigurations, describeGroup, phantomTags, rejectsWith, sdkClient, tagOf, walkPages } from "../testing/sdk-client.js";
+import { startTestPhantom, type TestPhantom } from "../test-support/test-phantom.js";
+import { createLaunchConfigurations, describeGroup, phantomTags, rejectsWith, sdkClient, tagOf, walkPages } from "../test-support/sdk-client.js";
 
 describe("tags through the AWS SDK", () => {
   let phantom: TestPhantom;

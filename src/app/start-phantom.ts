@@ -4,7 +4,8 @@
  */
 import type { Server } from "node:http";
 import type { PhantomConfig, SiteConfig } from "../config/config.js";
-import { createApiServer, listen, type TextRoutes } from "../api/http-server.js";
+import { createApiServer, type TextRoutes } from "../api/http-server.js";
+import { listen } from "../aws-wire/http-body.js";
 import { PhantomMetrics } from "../observability/metrics.js";
 import { QueryEndpoint } from "../api/query-endpoint.js";
 import { UserDirectory } from "../api/user-directory.js";

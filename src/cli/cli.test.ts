@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, describe, test } from "node:test";
 import Database from "better-sqlite3";
-import { formEncode, signV4, type SigningKeys } from "../testing/sign-v4.js";
+import { formEncode, signV4, type SigningKeys } from "../test-support/sign-v4.js";
 
 /** The compiled CLI: this test runs from dist/src/cli/, next to it. */
 const MAIN = fileURLToPath(new URL("main.js", import.meta.url));

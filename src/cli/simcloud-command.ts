@@ -7,7 +7,7 @@ import { InvalidArgumentError, type Command } from "commander";
 import { parseListen } from "../config/config.js";
 import { createLogger } from "../observability/logger.js";
 import { SimulatedCloud } from "../clouds/simulated/simulated-cloud.js";
-import { startSimcloud } from "../clouds/simcloud/simcloud-server.js";
+import { startSimcloud } from "../simcloud/simcloud-server.js";
 
 interface SimcloudOptions {
   readonly listen: { host: string; port: number };

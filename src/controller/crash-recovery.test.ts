@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { CloudError } from "../clouds/driver.js";
-import { ControllerHarness } from "../testing/controller-harness.js";
+import { ControllerHarness } from "../test-support/controller-harness.js";
 
 describe("recovery from a crash inside a pass", () => {
   it("asks the cloud at once, after a restart, for a termination recorded before the crash", async () => {

@@ -43,7 +43,7 @@ import {
 } from "@aws-sdk/client-auto-scaling";
 import { DescribeInstancesCommand, EC2Client, type Instance } from "@aws-sdk/client-ec2";
 import { seededRandom } from "../clouds/simulated/seeded-random.js";
-import { walkPages } from "../testing/sdk-client.js";
+import { walkPages } from "../test-support/sdk-client.js";
 import { VM_TAGS } from "../clouds/driver.js";
 
 /** The compiled CLI: this test runs from dist/src/controller/. */

@@ -3,7 +3,7 @@
 // stay the controller's.
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { ControllerHarness } from "../testing/controller-harness.js";
+import { ControllerHarness } from "../test-support/controller-harness.js";
 
 const MINUTE = 60_000;
 

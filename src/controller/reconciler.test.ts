@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { CloudError, VM_TAGS } from "../clouds/driver.js";
-import { ControllerHarness } from "../testing/controller-harness.js";
+import { ControllerHarness } from "../test-support/controller-harness.js";
 
 const capacityError = () => new CloudError("capacity", "InsufficientInstanceCapacity", "InsufficientInstanceCapacity: no room");
 

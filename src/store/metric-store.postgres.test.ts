@@ -1,7 +1,7 @@
 // The metric and policy store conformance cases on PostgreSQL, each store in a schema of its own.
-import { postgresTestSchemas } from "../testing/postgres-test-schemas.js";
+import { postgresTestSchemas } from "../test-support/postgres-test-schemas.js";
 import { openStore } from "./open-store.js";
-import { metricStoreCases } from "./metric-store.cases.js";
+import { metricStoreCases } from "./metric-store-suite.test-support.js";
 
 const { url, skip, newSchema } = postgresTestSchemas("metric store tests");
 

@@ -1,5 +1,5 @@
 import { openStore } from "./open-store.js";
-import { metricStoreCases } from "./metric-store.cases.js";
+import { metricStoreCases } from "./metric-store-suite.test-support.js";
 
 metricStoreCases({
   name: "SQLite in memory",

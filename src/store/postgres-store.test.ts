@@ -2,10 +2,10 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import pg from "pg";
 import { AlreadyExistsError, LimitExceededError } from "../core/errors.js";
-import { postgresTestSchemas } from "../testing/postgres-test-schemas.js";
+import { postgresTestSchemas } from "../test-support/postgres-test-schemas.js";
 import { openStore } from "./open-store.js";
 import { migrations } from "./migrations/index.js";
-import { storeCases } from "./store.cases.js";
+import { storeCases } from "./store-suite.test-support.js";
 import type { Store } from "./store.js";
 
 // Every test gets a schema of its own under this file's random prefix; all are dropped at the

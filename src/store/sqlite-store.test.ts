@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { openStore } from "./open-store.js";
-import { storeCases } from "./store.cases.js";
+import { storeCases } from "./store-suite.test-support.js";
 
 storeCases({
   name: "SQLite in memory",

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { startTestPhantom, type TestPhantom } from "../../testing/test-phantom.js";
+import { startTestPhantom, type TestPhantom } from "../../test-support/test-phantom.js";
 import {
   aboveMaxMessage,
   assertUnknownSiteError,
@@ -22,7 +22,7 @@ import {
   type ClientHome,
   type DescribedTag,
   type ProcessResult,
-} from "./interop-support.js";
+} from "./interop.test-support.js";
 
 const awsCli = await probeClient("AWS CLI v2", AWS_CLI, ["--version"], "apt-get install -y awscli", (output) =>
   output.startsWith("aws-cli/2.") ? null : `${AWS_CLI} is ${output.split(" ")[0] ?? output}, not v2`,

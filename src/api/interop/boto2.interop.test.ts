@@ -20,7 +20,7 @@ import {
   type Step,
   type StepOutcome,
   type WireRequest,
-} from "./interop-support.js";
+} from "./interop.test-support.js";
 
 const boto2 = await probeClient(
   "boto 2",

@@ -14,7 +14,7 @@ import {
   succeeded,
   SYSTEM_PYTHON,
   type Step,
-} from "./interop-support.js";
+} from "./interop.test-support.js";
 
 const boto3 = await probeClient("boto3", SYSTEM_PYTHON, ["-c", "import boto3"], "apt-get install -y python3-boto3");
 

@@ -13,10 +13,10 @@
  * - Capacity is unlimited: the capacity tests have no limit to fill and skip.
  */
 import { after, it } from "node:test";
-import { driverConformance, type DriverConformanceOptions, type DriverFixture } from "../conformance.js";
+import { driverConformance, type DriverConformanceOptions, type DriverFixture } from "../driver-conformance.test-support.js";
 import type { DriverCredentials } from "../driver.js";
 import { Ec2Driver } from "./ec2-driver.js";
-import { motoMissing, motoOtherTenant, startMotoServer, type MotoServer } from "./moto-test-support.js";
+import { motoMissing, motoOtherTenant, startMotoServer, type MotoServer } from "./moto.test-support.js";
 
 const missing = motoMissing();
 if (missing !== null) {

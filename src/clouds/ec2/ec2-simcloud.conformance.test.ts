@@ -5,11 +5,11 @@
  */
 import { it } from "node:test";
 import assert from "node:assert/strict";
-import { driverConformance, type DriverFixture } from "../conformance.js";
+import { driverConformance, type DriverFixture } from "../driver-conformance.test-support.js";
 import type { DriverCredentials } from "../driver.js";
 import { SimulatedCloud } from "../simulated/simulated-cloud.js";
 import { seededRandom } from "../simulated/seeded-random.js";
-import { startSimcloud } from "../simcloud/simcloud-server.js";
+import { startSimcloud } from "../../simcloud/simcloud-server.js";
 import { Ec2Driver } from "./ec2-driver.js";
 
 const BOOT_SECONDS = 30;

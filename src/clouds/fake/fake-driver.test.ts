@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { CloudError, type LaunchRequest } from "../driver.js";
-import { driverConformance } from "../conformance.js";
+import { driverConformance } from "../driver-conformance.test-support.js";
 import { FakeDriver } from "./fake-driver.js";
 
 const T0 = Date.UTC(2025, 0, 1);

@@ -2,7 +2,7 @@
 import { SimulatedCloud } from "./simulated-cloud.js";
 import { SimulatedDriver } from "./simulated-driver.js";
 import { seededRandom } from "./seeded-random.js";
-import { driverConformance, type DriverFixture } from "../conformance.js";
+import { driverConformance, type DriverFixture } from "../driver-conformance.test-support.js";
 import type { DriverCredentials } from "../driver.js";
 
 const BOOT_SECONDS = 30;

@@ -7,9 +7,9 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { makeClientHome, requireClient, skipUnlessInstalled, type ClientHome } from "../../api/interop/interop-support.js";
-import { ObservedClouds } from "../../testing/observed-clouds.js";
-import { startTestPhantom, type TestPhantom } from "../../testing/test-phantom.js";
+import { makeClientHome, requireClient, skipUnlessInstalled, type ClientHome } from "../../api/interop/interop.test-support.js";
+import { ObservedClouds } from "../../test-support/observed-clouds.js";
+import { startTestPhantom, type TestPhantom } from "../../test-support/test-phantom.js";
 import {
   assertSeedInstances,
   AutoScalingCli,
@@ -22,7 +22,7 @@ import {
   terminationActivities,
   untilGroup,
   type CliGroup,
-} from "./awscli-e2e-support.js";
+} from "./awscli-e2e.test-support.js";
 
 describe("the seed's example through the AWS CLI v2, on simulated clouds", { skip: skipUnlessInstalled(awsCli), concurrency: 1 }, () => {
   const clouds = new ObservedClouds();

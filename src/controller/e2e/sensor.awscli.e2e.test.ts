@@ -9,10 +9,10 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { makeClientHome, requireClient, run, skipUnlessInstalled, AWS_CLI, type ClientHome } from "../../api/interop/interop-support.js";
-import { ObservedClouds } from "../../testing/observed-clouds.js";
-import { startTestPhantom, type TestPhantom } from "../../testing/test-phantom.js";
-import { AutoScalingCli, awsCli, countBySite, until, type CliGroup } from "./awscli-e2e-support.js";
+import { makeClientHome, requireClient, run, skipUnlessInstalled, AWS_CLI, type ClientHome } from "../../api/interop/interop.test-support.js";
+import { ObservedClouds } from "../../test-support/observed-clouds.js";
+import { startTestPhantom, type TestPhantom } from "../../test-support/test-phantom.js";
+import { AutoScalingCli, awsCli, countBySite, until, type CliGroup } from "./awscli-e2e.test-support.js";
 
 describe("scaling on metrics through the AWS CLI v2, on simulated clouds", { skip: skipUnlessInstalled(awsCli), concurrency: 1 }, () => {
   const clouds = new ObservedClouds();

@@ -11,11 +11,11 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { makeClientHome, requireClient, skipUnlessInstalled, type ClientHome } from "../../api/interop/interop-support.js";
+import { makeClientHome, requireClient, skipUnlessInstalled, type ClientHome } from "../../api/interop/interop.test-support.js";
 import { VM_TAGS } from "../../clouds/driver.js";
-import { startSimcloud, type Simcloud } from "../../clouds/simcloud/simcloud-server.js";
+import { startSimcloud, type Simcloud } from "../../simcloud/simcloud-server.js";
 import { SimulatedCloud, type SimulatedVm } from "../../clouds/simulated/simulated-cloud.js";
-import { startTestPhantom, type TestPhantom } from "../../testing/test-phantom.js";
+import { startTestPhantom, type TestPhantom } from "../../test-support/test-phantom.js";
 import { setCloudCredentials } from "../../users/user-accounts.js";
 import {
   assertSeedInstances,
@@ -36,7 +36,7 @@ import {
   type CliActivity,
   type CliGroup,
   type CliKeys,
-} from "./awscli-e2e-support.js";
+} from "./awscli-e2e.test-support.js";
 
 /** Alice's keys on each simcloud (any keys work; each key is its own account there). */
 const KEYS: Record<"hotel" | "ec2", CliKeys> = {
