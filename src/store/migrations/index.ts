@@ -36,6 +36,9 @@ export async function migrateToLatest(db: Kysely<Database>, schema?: string): Pr
     provider: { getMigrations: () => Promise.resolve(migrations) },
     migrationTableName: "phantom_migrations",
     migrationLockTableName: "phantom_migrations_lock",
+    // Work merged from parallel branches can add a migration that sorts before one already
+    // applied; it is applied then, once, rather than refused.
+    allowUnorderedMigrations: true,
     ...(schema === undefined ? {} : { migrationTableSchema: schema }),
   });
   const { error, results } = await migrator.migrateToLatest();
