@@ -1,7 +1,9 @@
 /**
  * `phantom simcloud`: the simulated cloud as an EC2-compatible endpoint, until SIGINT or
  * SIGTERM. Point an `ec2` site (or `aws ec2 --endpoint-url`) at it to run Phantom's real EC2
- * path locally, and kill VMs behind Phantom's back with `aws ec2 terminate-instances`.
+ * path locally, and kill VMs behind Phantom's back with `aws ec2 terminate-instances`. With
+ * `--openstack` the same cloud is an OpenStack too (Keystone at `/identity/v3`): point an
+ * `openstack` site, or the `openstack` command, at it.
  */
 import { InvalidArgumentError, type Command } from "commander";
 import { parseListen } from "../config/config.js";
@@ -17,6 +19,9 @@ interface SimcloudOptions {
   readonly apiErrorRate: number;
   readonly apiLatencyMs: number;
   readonly deathRate: number;
+  readonly quota?: number;
+  readonly openstack?: boolean;
+  readonly region: string;
 }
 
 /** A commander parser for a number in [min, max]. */
@@ -54,6 +59,9 @@ export function registerSimcloud(program: Command): void {
     .option("--api-error-rate <r>", "fraction of API calls that fail with InternalError or Unavailable", number(0, 1), 0)
     .option("--api-latency-ms <ms>", "milliseconds each API call waits before it answers", number(0), 0)
     .option("--death-rate <r>", "chance per running VM per hour of dying behind its owner's back", number(0), 0)
+    .option("--quota <n>", "most VMs not terminated per account (OpenStack project); beyond it: InstanceLimitExceeded, or 403 Quota exceeded", wholeNumber)
+    .option("--openstack", "also serve the cloud through Keystone v3 (/identity/v3), Nova, Glance and Neutron; when full, servers go to ERROR")
+    .option("--region <name>", "the OpenStack catalog's region", "RegionOne")
     .action(async (options: SimcloudOptions) => {
       const logger = createLogger();
       const cloud = new SimulatedCloud({
@@ -63,9 +71,19 @@ export function registerSimcloud(program: Command): void {
         apiErrorRate: options.apiErrorRate,
         apiLatencyMs: options.apiLatencyMs,
         deathRatePerHour: options.deathRate,
+        quotaPerAccount: options.quota,
       });
-      const simcloud = await startSimcloud(cloud, options.listen, logger);
-      logger.info({ url: simcloud.url, capacity: options.capacity, bootSeconds: options.bootSeconds }, "serving");
+      const openstack = options.openstack === true ? { region: options.region } : undefined;
+      const simcloud = await startSimcloud(cloud, options.listen, { logger, openstack });
+      logger.info(
+        {
+          url: simcloud.url,
+          capacity: options.capacity,
+          bootSeconds: options.bootSeconds,
+          ...(openstack !== undefined && { authUrl: `${simcloud.url}/identity/v3`, region: openstack.region }),
+        },
+        "serving",
+      );
       await new Promise<void>((resolve) => {
         process.once("SIGINT", resolve);
         process.once("SIGTERM", resolve);

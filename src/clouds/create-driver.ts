@@ -7,6 +7,7 @@ import type { CloudDriver } from "./driver.js";
 import { SimulatedCloud } from "./simulated/simulated-cloud.js";
 import { SimulatedDriver } from "./simulated/simulated-driver.js";
 import { Ec2Driver } from "./ec2/ec2-driver.js";
+import { OpenStackDriver } from "./openstack/openstack-driver.js";
 
 /** What drivers take from the process: time and chance, injected so tests can control them. */
 export interface DriverDeps {
@@ -35,5 +36,7 @@ export function createDriver(site: SiteConfig, deps: DriverDeps): CloudDriver {
       return new SimulatedDriver(site.name, createSimulatedCloud(site, deps));
     case "ec2":
       return new Ec2Driver(site, { clock: deps.clock, random: deps.random });
+    case "openstack":
+      return new OpenStackDriver(site, { clock: deps.clock, random: deps.random });
   }
 }

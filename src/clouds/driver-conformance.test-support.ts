@@ -39,6 +39,11 @@ export interface DriverFixture {
    * sleeps briefly. The suite calls it between looks until what it waits for is seen.
    */
   elapse(): Promise<void>;
+  /**
+   * Makes every VM launched from now on fail to boot, the way the cloud fails them (a VM that
+   * never comes up; OpenStack's scheduler finding no host); absent skips the test of it.
+   */
+  readonly failBoots?: (() => void) | undefined;
   /** Releases the fixture (servers, connections). */
   close(): Promise<void>;
 }
@@ -267,6 +272,31 @@ export function driverConformance(
         await c.fx.driver.terminate(c.fx.credentials, [victim!]);
         await c.eventually("the VM should be terminated or gone", () => c.describe({ ids: [victim!] }), gone);
         assert.equal((await c.launch(1)).length, 1);
+      });
+    });
+
+    describe("failed boots", () => {
+      test("lists a VM that failed to boot as terminated, with the cloud's reason, until it is terminated", async (t) => {
+        const c = await open(t);
+        if (c.fx.failBoots === undefined) {
+          t.skip(`${name} cannot be made to fail boots`);
+          return;
+        }
+        c.fx.failBoots();
+        const launched = ids(await c.launch(1));
+        const [failed] = await c.eventually(
+          "the VM should fail to boot",
+          () => c.describe({ ids: launched }),
+          (vms) => vms.length === 1 && vms[0]!.state === "terminated",
+        );
+        assert.ok(failed!.reason !== undefined && failed!.reason !== "", `${failed!.id} is terminated without a reason`);
+        assert.deepEqual(ids(await c.describe(c.byGroup())), launched, "still listed by tag");
+        await c.fx.driver.terminate(c.fx.credentials, launched);
+        await c.eventually(
+          "the failed VM should be gone once terminated",
+          () => c.describe({ ids: launched }),
+          (vms) => vms.every((v) => v.state === "terminated" && v.awaitsDelete !== true),
+        );
       });
     });
 

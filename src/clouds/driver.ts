@@ -29,14 +29,67 @@ export interface CloudVm {
   readonly launchedAt: Date;
   readonly instanceType: string;
   readonly tags: Readonly<Record<string, string>>;
+  /**
+   * Why the cloud says it is stopped or terminated, in the cloud's words (EC2's state reason,
+   * Nova's fault message); quoted in the VM's activity.
+   */
+  readonly reason?: string | undefined;
+  /**
+   * Terminated, yet kept by the cloud until it is deleted: an OpenStack server in ERROR, which
+   * still counts against the project's quota. Its termination is not confirmed until it is
+   * gone, and such a VM that nobody owns is an orphan to delete.
+   */
+  readonly awaitsDelete?: boolean | undefined;
 }
 
-/** Credentials for one site; null for sites that need none (the in-process simulated cloud). */
-export interface DriverCredentials {
+/**
+ * Credentials for one site; null for sites that need none (the in-process simulated cloud).
+ * Access keys for EC2 and the simulated clouds, Keystone credentials for OpenStack.
+ */
+export type DriverCredentials = AccessKeyCredentials | OpenStackCredentials;
+
+/** An access key pair (EC2, the simulated cloud). */
+export interface AccessKeyCredentials {
+  readonly kind?: "access-key" | undefined;
   readonly accessKeyId: string;
   readonly secretAccessKey: string;
   /** The SSH key pair to launch with, if any. */
   readonly keyName?: string | undefined;
+}
+
+/** How a user signs in to an OpenStack site's Keystone (v3). */
+export interface OpenStackCredentials {
+  readonly kind: "openstack";
+  readonly auth: OpenStackAuth;
+  /** The key pair (Nova's `key_name`) to launch with, if any. */
+  readonly keyName?: string | undefined;
+}
+
+/**
+ * Keystone v3's two methods Phantom uses: an application credential (scoped to its project by
+ * Keystone), or a user's password scoped to a project by name. Domains are names.
+ */
+export type OpenStackAuth =
+  | { readonly method: "application_credential"; readonly id: string; readonly secret: string }
+  | {
+      readonly method: "password";
+      readonly username: string;
+      readonly password: string;
+      readonly userDomain: string;
+      readonly project: string;
+      readonly projectDomain: string;
+    };
+
+/**
+ * Who the credentials name, without their secret: the access key id, the application
+ * credential's id, or `user@domain` in `project@domain`. Keys caches and accounts.
+ */
+export function credentialsIdentity(credentials: DriverCredentials): string {
+  if (credentials.kind !== "openstack") return credentials.accessKeyId;
+  const { auth } = credentials;
+  return auth.method === "application_credential"
+    ? `application-credential:${auth.id}`
+    : `password:${auth.username}@${auth.userDomain}:${auth.project}@${auth.projectDomain}`;
 }
 
 /** What to launch: the `<name>@<site>` launch configuration's members. */

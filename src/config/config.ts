@@ -29,8 +29,20 @@ export interface Ec2SiteConfig {
   readonly region: string;
 }
 
+/** An OpenStack cloud reached through Keystone v3 and Nova. */
+export interface OpenStackSiteConfig {
+  readonly name: string;
+  readonly driver: "openstack";
+  /** Keystone's v3 URL, e.g. `https://keystone.example:5000/v3`. */
+  readonly authUrl: string;
+  /** The catalog region whose public endpoints the site uses. */
+  readonly region: string;
+  /** The network (name or id) VMs are attached to; without one, Nova's `auto`. */
+  readonly network: string | null;
+}
+
 /** One configured site. */
-export type SiteConfig = SimulatedSiteConfig | Ec2SiteConfig;
+export type SiteConfig = SimulatedSiteConfig | Ec2SiteConfig | OpenStackSiteConfig;
 
 /** The whole configuration, validated and with defaults applied. */
 export interface PhantomConfig {
@@ -100,6 +112,15 @@ const ec2Schema = z
   })
   .strict();
 
+const openstackSchema = z
+  .object({
+    driver: z.literal("openstack"),
+    auth_url: z.url({ protocol: /^https?$/ }),
+    region: z.string().min(1).max(255).default("RegionOne"),
+    network: z.string().min(1).max(255).optional(),
+  })
+  .strict();
+
 const fileSchema = z
   .object({
     listen: listenSchema.default({ host: "127.0.0.1", port: 8445 }),
@@ -107,7 +128,7 @@ const fileSchema = z
     region: z.string().regex(/^[a-z0-9-]+$/, "lower-case letters, digits and '-'").default("phantom"),
     master_key_file: z.string().min(1).default("data/master.key"),
     default_site: z.string().optional(),
-    sites: z.record(z.string(), z.discriminatedUnion("driver", [simulatedSchema, ec2Schema])),
+    sites: z.record(z.string(), z.discriminatedUnion("driver", [simulatedSchema, ec2Schema, openstackSchema])),
     controller: z
       .object({
         interval_seconds: z.number().positive().max(3600).default(5),
@@ -176,8 +197,9 @@ export function parseConfig(document: unknown, source: string): PhantomConfig {
         `${source}: sites.${name}: a site name is letters, digits, '_', '.' or '-' (it is written after '@' and in the clouds tag)`,
       );
     }
-    return s.driver === "simulated"
-      ? {
+    switch (s.driver) {
+      case "simulated":
+        return {
           name,
           driver: "simulated",
           capacity: s.capacity,
@@ -186,8 +208,12 @@ export function parseConfig(document: unknown, source: string): PhantomConfig {
           apiErrorRate: s.api_error_rate,
           apiLatencyMs: s.api_latency_ms,
           deathRatePerHour: s.death_rate,
-        }
-      : { name, driver: "ec2", endpoint: s.endpoint, region: s.region };
+        };
+      case "ec2":
+        return { name, driver: "ec2", endpoint: s.endpoint, region: s.region };
+      case "openstack":
+        return { name, driver: "openstack", authUrl: s.auth_url, region: s.region, network: s.network ?? null };
+    }
   });
   if (sites.length === 0) throw new ConfigError(`${source}: sites: configure at least one site`);
   if (raw.controller.backoff_max_seconds < raw.controller.backoff_initial_seconds) {

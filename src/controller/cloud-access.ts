@@ -7,7 +7,7 @@ import type { SiteConfig } from "../config/config.js";
 import { isCloudError, VM_TAGS, type CloudDriver, type CloudVm, type DriverCredentials } from "../clouds/driver.js";
 import type { SecretBox } from "../secrets/secret-box.js";
 import type { Store } from "../store/store.js";
-import { cloudSecretContext } from "../users/user-accounts.js";
+import { openCloudCredentials, type CredentialsKind } from "../users/cloud-credentials.js";
 
 /** A cloud call's outcome, for metrics. */
 export type CallOutcome = "ok" | "capacity" | "throttled" | "auth" | "config" | "transient" | "error";
@@ -29,7 +29,8 @@ const CREDENTIALS_TTL_MS = 30_000;
 /** Drivers, credentials and listings for the controller. */
 export class CloudAccess {
   readonly #drivers: ReadonlyMap<string, CloudDriver>;
-  readonly #needsCredentials: ReadonlySet<string>;
+  /** The sites that need each user's own credentials, and which kind they take. */
+  readonly #needsCredentials: ReadonlyMap<string, CredentialsKind>;
   readonly #credentials = new Map<string, { value: DriverCredentials | null; until: number }>();
 
   constructor(
@@ -40,7 +41,9 @@ export class CloudAccess {
     private readonly observe: CallObserver,
   ) {
     this.#drivers = drivers;
-    this.#needsCredentials = new Set(sites.filter((s) => s.driver === "ec2").map((s) => s.name));
+    this.#needsCredentials = new Map(
+      sites.flatMap((s): [string, CredentialsKind][] => (s.driver === "simulated" ? [] : [[s.name, s.driver === "openstack" ? "openstack" : "access-key"]])),
+    );
   }
 
   /** Counts one cloud call made elsewhere (launch, terminate). */
@@ -64,19 +67,13 @@ export class CloudAccess {
    * takes effect within seconds.
    */
   async credentials(userId: string, site: string, nowMs: number): Promise<DriverCredentials | null | undefined> {
-    if (!this.perUser(site)) return null;
+    const kind = this.#needsCredentials.get(site);
+    if (kind === undefined) return null;
     const key = `${userId}\0${site}`;
     const hit = this.#credentials.get(key);
     if (hit && hit.until > nowMs) return hit.value ?? undefined;
     const record = await this.store.users.getCredentials(userId, site);
-    const value: DriverCredentials | null =
-      record === null
-        ? null
-        : {
-            accessKeyId: record.accessKeyId,
-            secretAccessKey: this.box.open(record.secretSealed, cloudSecretContext(userId, site)),
-            keyName: record.keyName ?? undefined,
-          };
+    const value = (record === null ? undefined : openCloudCredentials(this.box, userId, site, kind, record)) ?? null;
     this.#credentials.set(key, { value, until: nowMs + CREDENTIALS_TTL_MS });
     return value ?? undefined;
   }

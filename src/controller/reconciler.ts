@@ -327,7 +327,7 @@ export class Reconciler {
     const vm = result.vms.get(i.id);
     if (vm === undefined) return { kind: "absent" };
     owned.add(vm);
-    return { kind: "listed", state: vm.state };
+    return { kind: "listed", state: vm.state, reason: vm.reason, awaitsDelete: vm.awaitsDelete };
   }
 
   /** Judges every VM of the model on the listings; returns the listed VMs that a group owns. */
@@ -732,6 +732,7 @@ function listingKey(site: string, userId: string | null): string {
   return `${site}\0${userId ?? ""}`;
 }
 
+/** Gone or going: an OpenStack server in ERROR is terminated, yet still there to delete. */
 function isGone(vm: CloudVm): boolean {
-  return vm.state === "terminated" || vm.state === "shutting-down";
+  return (vm.state === "terminated" && vm.awaitsDelete !== true) || vm.state === "shutting-down";
 }

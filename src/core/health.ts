@@ -18,7 +18,14 @@ export interface HealthSettings {
 export type Observation =
   /** The site's listing failed this pass: nothing is known. */
   | { readonly kind: "unknown" }
-  | { readonly kind: "listed"; readonly state: CloudVmState }
+  | {
+      readonly kind: "listed";
+      readonly state: CloudVmState;
+      /** The cloud's words for why it is stopped or terminated, if it gave any. */
+      readonly reason?: string | undefined;
+      /** Terminated but kept until deleted (an OpenStack server in ERROR): not gone yet. */
+      readonly awaitsDelete?: boolean | undefined;
+    }
   | { readonly kind: "absent" };
 
 /**
@@ -79,7 +86,9 @@ export function judgeHealth(
       : { ...instance, cloudState: state, lastSeenAt: now, missingSince: null };
 
   if (terminating) {
-    if (state === "terminated") return { instance: next, event: { kind: "terminated", reason: `${site} reports it terminated` } };
+    if (state === "terminated" && seen.awaitsDelete !== true) {
+      return { instance: next, event: { kind: "terminated", reason: `${site} reports it terminated` } };
+    }
     return { instance: next, event: null };
   }
   if (state === "running") {
@@ -91,7 +100,8 @@ export function judgeHealth(
   }
   if (STOPPED.has(state)) {
     if (next.healthStatus === "Unhealthy") return { instance: next, event: null };
-    const reason = everRan ? `${site} reports it ${state}` : `it failed to boot: ${site} reports it ${state}`;
+    const said = seen.reason === undefined || seen.reason === "" ? "" : `: ${seen.reason}`;
+    const reason = everRan ? `${site} reports it ${state}${said}` : `it failed to boot: ${site} reports it ${state}${said}`;
     return { instance: unhealthy(next, reason), event: { kind: everRan ? "died" : "boot-failed", reason } };
   }
   // pending

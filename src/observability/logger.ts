@@ -12,6 +12,13 @@ const REDACT = [
   "*.secretAccessKey",
   "secret",
   "*.secret",
+  "password",
+  "*.password",
+  // Keystone credentials (`DriverCredentials` of an OpenStack site).
+  "auth.secret",
+  "*.auth.secret",
+  "auth.password",
+  "*.auth.password",
   "authorization",
   "*.authorization",
   "headers.authorization",

@@ -55,7 +55,7 @@ const idsOf = (instances: readonly Instance[] | undefined) => (instances ?? []).
 describe("phantom simcloud through the AWS SDK for JavaScript", () => {
   before(async () => {
     cloud = new SimulatedCloud({ capacity: CAPACITY, bootSeconds: BOOT_SECONDS, clock: () => new Date(now), random: seededRandom(7) });
-    simcloud = await startSimcloud(cloud, { host: "127.0.0.1", port: 0 }, createLogger("silent"));
+    simcloud = await startSimcloud(cloud, { host: "127.0.0.1", port: 0 }, { logger: createLogger("silent") });
   });
   beforeEach(async () => {
     // Each test starts on an empty cloud: terminate everything and let it be forgotten.

@@ -6,18 +6,15 @@
 import { randomBytes, randomInt, randomUUID } from "node:crypto";
 import { ValidationError } from "../core/errors.js";
 import type { UserWithSecret } from "../core/types.js";
+import type { DriverCredentials } from "../clouds/driver.js";
 import { userSecretContext } from "../api/user-directory.js";
 import type { SecretBox } from "../secrets/secret-box.js";
 import type { Store, UserRecord } from "../store/store.js";
+import { sealCloudCredentials } from "./cloud-credentials.js";
 
 const USER_NAME = /^[A-Za-z0-9_.@+=,-]{1,64}$/;
 const ACCESS_KEY = /^[A-Za-z0-9]{16,128}$/;
 const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-
-/** The sealing context of a user's credentials for one site. */
-export function cloudSecretContext(userId: string, site: string): string {
-  return `cloud-secret:${userId}:${site}`;
-}
 
 function newAccessKeyId(): string {
   let id = "AKPH";
@@ -66,23 +63,21 @@ export function openUserSecret(box: SecretBox, record: UserRecord): UserWithSecr
   return { ...user, secretAccessKey: box.open(secretSealed, userSecretContext(record.accessKeyId)) };
 }
 
-/** Stores (replacing) a user's credentials for one site. @throws ValidationError for an unknown user or site */
+/**
+ * Stores (replacing) a user's credentials for one site: an access key, or Keystone
+ * credentials for an OpenStack site (the caller has checked which the site takes).
+ * @throws ValidationError for an unknown user or site
+ */
 export async function setCloudCredentials(
   store: Store,
   box: SecretBox,
   sites: readonly string[],
   userName: string,
   site: string,
-  credentials: { accessKeyId: string; secretAccessKey: string; keyName?: string | undefined },
+  credentials: DriverCredentials,
 ): Promise<void> {
   const user = await store.users.findUserByName(userName);
   if (user === null) throw new ValidationError(`no user named ${userName}`);
   if (!sites.includes(site)) throw new ValidationError(`'${site}' is not a configured site; configured sites: ${sites.join(", ")}`);
-  await store.users.setCredentials({
-    userId: user.id,
-    site,
-    accessKeyId: credentials.accessKeyId,
-    secretSealed: box.seal(credentials.secretAccessKey, cloudSecretContext(user.id, site)),
-    keyName: credentials.keyName ?? null,
-  });
+  await store.users.setCredentials({ userId: user.id, site, ...sealCloudCredentials(box, user.id, site, credentials) });
 }

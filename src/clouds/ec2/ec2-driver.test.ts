@@ -15,7 +15,8 @@ import {
 import { parseConfig } from "../../config/config.js";
 import { createDriver } from "../create-driver.js";
 import { CloudError, isCloudError, type CloudErrorKind, type DriverCredentials, type LaunchRequest } from "../driver.js";
-import { DESCRIBE_BATCH, DESCRIBE_PAGE, Ec2Driver, TERMINATE_BATCH, type ThrottleRetry } from "./ec2-driver.js";
+import type { RetryPolicy } from "../retry-backoff.js";
+import { DESCRIBE_BATCH, DESCRIBE_PAGE, Ec2Driver, TERMINATE_BATCH } from "./ec2-driver.js";
 import { classifyEc2Error, EC2_ERROR_CODES } from "./ec2-error-codes.js";
 import type { Ec2Port, Ec2PortTarget } from "./ec2-port.js";
 
@@ -60,7 +61,7 @@ class StubPort implements Ec2Port {
 }
 
 /** A driver over one stub port (for every credential), recording sleeps. */
-function stubbed(answer: (call: Call, index: number) => unknown, retry?: ThrottleRetry) {
+function stubbed(answer: (call: Call, index: number) => unknown, retry?: RetryPolicy) {
   const port = new StubPort(answer);
   const sleeps: number[] = [];
   const targets: Ec2PortTarget[] = [];

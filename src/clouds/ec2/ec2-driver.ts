@@ -25,6 +25,7 @@ import {
   type LaunchRequest,
   type VmState,
 } from "../driver.js";
+import { jitteredDelay, type RetryPolicy } from "../retry-backoff.js";
 import { classifyEc2Error } from "./ec2-error-codes.js";
 import { sdkEc2Port, type Ec2Port, type Ec2PortFactory } from "./ec2-port.js";
 
@@ -37,15 +38,8 @@ export interface Ec2Site {
   readonly region: string;
 }
 
-/** How throttled calls are retried: `attempts` calls in all, waits doubling from `baseDelayMs`. */
-export interface ThrottleRetry {
-  readonly attempts: number;
-  readonly baseDelayMs: number;
-  readonly maxDelayMs: number;
-}
-
 /** Retries of throttled calls unless configured otherwise: 5 calls over about 3 s at most. */
-export const DEFAULT_THROTTLE_RETRY: ThrottleRetry = { attempts: 5, baseDelayMs: 200, maxDelayMs: 2_000 };
+export const DEFAULT_THROTTLE_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 200, maxDelayMs: 2_000 };
 
 /** Most ids in one `instance-id` filter: EC2 allows 200 filter values per call. */
 export const DESCRIBE_BATCH = 200;
@@ -60,7 +54,7 @@ export const MAX_CLIENT_TOKEN_LENGTH = 64;
 export interface Ec2DriverOptions {
   /** Makes the port for a set of credentials; the real SDK client by default. */
   readonly portFactory?: Ec2PortFactory;
-  readonly throttleRetry?: ThrottleRetry;
+  readonly throttleRetry?: RetryPolicy;
   readonly sleep?: (ms: number) => Promise<void>;
   /** Uniform in [0, 1): the jitter. */
   readonly random?: () => number;
@@ -81,7 +75,7 @@ export class Ec2Driver implements CloudDriver {
   readonly site: string;
   readonly #target: Ec2Site;
   readonly #factory: Ec2PortFactory;
-  readonly #retry: ThrottleRetry;
+  readonly #retry: RetryPolicy;
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #random: () => number;
   readonly #clock: () => Date;
@@ -222,23 +216,17 @@ export class Ec2Driver implements CloudDriver {
       } catch (e) {
         const error = classifyEc2Error(e, this.site);
         if (error.kind !== "throttled" || attempt >= this.#retry.attempts) throw error;
-        await this.#sleep(this.#backoff(attempt));
+        await this.#sleep(jitteredDelay(attempt, this.#retry, this.#random));
       }
     }
-  }
-
-  /**
-   * The wait after the `attempt`-th throttled call: "equal jitter", half of the doubled delay
-   * fixed and half random, so waits still grow while callers throttled together spread out.
-   */
-  #backoff(attempt: number): number {
-    const ceiling = Math.min(this.#retry.maxDelayMs, this.#retry.baseDelayMs * 2 ** (attempt - 1));
-    return ceiling / 2 + (this.#random() * ceiling) / 2;
   }
 
   #port(credentials: DriverCredentials | null): Ec2Port {
     if (credentials === null) {
       throw new CloudError("auth", "MissingCredentials", `${this.site} needs the user's credentials: phantom credentials set USER ${this.site} …`);
+    }
+    if (credentials.kind === "openstack") {
+      throw new CloudError("auth", "WrongCredentials", `${this.site} is an EC2 site and takes an access key: phantom credentials set USER ${this.site} --access-key …`);
     }
     const cached = this.#ports.get(credentials.accessKeyId);
     if (cached?.secret === credentials.secretAccessKey) return cached.port;
@@ -269,6 +257,7 @@ export class Ec2Driver implements CloudDriver {
         launchedAt: instance.LaunchTime ?? this.#clock(),
         instanceType: instance.InstanceType ?? "",
         tags: Object.keys(reported).length === 0 && requestedTags ? { ...requestedTags } : reported,
+        ...(instance.StateReason?.Message !== undefined && instance.StateReason.Message !== "" && { reason: instance.StateReason.Message }),
       },
     ];
   }

@@ -30,6 +30,7 @@ async function fixture(): Promise<DriverFixture> {
     otherCredentials: bob,
     capacity: CAPACITY,
     elapse: async () => void (now += BOOT_SECONDS * 1000),
+    failBoots: () => cloud.setLaunchFailureRate(1),
     close: async () => {
       driver.close();
       await simcloud.close();

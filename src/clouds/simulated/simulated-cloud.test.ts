@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { isCloudError, type VmState } from "../driver.js";
-import { SimulatedCloud, type SimulatedCloudOptions, type RunInstancesRequest } from "./simulated-cloud.js";
+import { QuotaExceededError, SimulatedCloud, type SimulatedCloudOptions, type RunInstancesRequest } from "./simulated-cloud.js";
 import { seededRandom } from "./seeded-random.js";
 
 const T0 = Date.UTC(2025, 0, 1);
@@ -74,7 +74,7 @@ describe("SimulatedCloud", () => {
     });
 
     it("rejects options out of range", () => {
-      for (const bad of [{ capacity: -1 }, { capacity: 1.5 }, { bootSeconds: -1 }, { launchFailureRate: 1.1 }, { apiErrorRate: -0.1 }, { apiErrorRate: NaN }, { deathRatePerHour: Infinity }]) {
+      for (const bad of [{ capacity: -1 }, { capacity: 1.5 }, { bootSeconds: -1 }, { launchFailureRate: 1.1 }, { apiErrorRate: -0.1 }, { apiErrorRate: NaN }, { deathRatePerHour: Infinity }, { quotaPerAccount: -1 }]) {
         assert.throws(() => cloudAt(bad), RangeError, JSON.stringify(bad));
       }
     });
@@ -110,6 +110,63 @@ describe("SimulatedCloud", () => {
       cloud.setCapacity(6);
       assert.equal((await cloud.runInstances("a", run(5))).length, 2);
       assert.throws(() => cloud.setCapacity(-1), RangeError);
+    });
+  });
+
+  describe("the OpenStack face's launches", () => {
+    it("when full, takes every VM and fails those without room at once with Nova's No valid host, freeing nothing", async () => {
+      const { cloud, advance } = cloudAt({ capacity: 3 });
+      await cloud.runInstances("a", run(1));
+      const vms = await cloud.runInstances("b", run(4, { whenFull: "fail" }));
+      assert.deepEqual(states(vms), ["pending", "pending", "terminated", "terminated"]);
+      assert.deepEqual(vms[2]!.stateReason, { code: "Server.InsufficientInstanceCapacity", message: "No valid host was found. There are not enough hosts available." });
+      assert.equal(vms[3]!.deletedByOwner, false);
+      advance(30 * SECOND);
+      assert.deepEqual(cloud.counts(), { pending: 0, running: 3, stopping: 0, stopped: 0, "shutting-down": 0, terminated: 2 });
+      const failed = await cloud.runInstances("b", run(1, { whenFull: "fail" }));
+      assert.deepEqual(states(failed), ["terminated"]);
+      await assert.rejects(cloud.runInstances("b", run(1)), (e) => isCloudError(e, "capacity") && e.code === "InsufficientInstanceCapacity");
+    });
+
+    it("gives UUIDs, keeps the face's attributes and the launch's size, and marks what its owner deleted", async () => {
+      const { cloud } = cloudAt({ capacity: 1 });
+      const vms = await cloud.runInstances("a", run(2, { idFormat: "uuid", whenFull: "fail", attributes: { name: "web" } }));
+      for (const vm of vms) {
+        assert.match(vm.id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+        assert.deepEqual([vm.attributes, vm.launchSize, vm.deletedByOwner], [{ name: "web" }, 2, false]);
+      }
+      await cloud.terminateInstances("a", vms.map((v) => v.id));
+      const after = await cloud.describeInstances("a", { ids: vms.map((v) => v.id) });
+      assert.deepEqual(after.map((v) => [v.state, v.deletedByOwner]), [["terminated", true], ["terminated", true]]);
+      assert.equal(after[1]!.stateReason?.code, "Server.InsufficientInstanceCapacity", "deleting a failed VM keeps why it failed");
+      assert.deepEqual((await cloud.runInstances("a", run(1))).map((v) => v.attributes), [{}]);
+    });
+
+    it("quotaPerAccount: cuts a launch to fit the account's quota, then refuses with the numbers Nova quotes", async () => {
+      const { cloud } = cloudAt({ quotaPerAccount: 3 });
+      assert.equal((await cloud.runInstances("a", run(2))).length, 2);
+      assert.equal((await cloud.runInstances("a", run(5))).length, 1);
+      const refused = await cloud.runInstances("a", run(2)).then(
+        () => assert.fail("over quota"),
+        (e: unknown) => e,
+      );
+      assert.ok(refused instanceof QuotaExceededError && isCloudError(refused, "capacity") && refused.code === "InstanceLimitExceeded");
+      assert.deepEqual([refused.requested, refused.used, refused.allowed], [2, 3, 3]);
+      assert.equal((await cloud.runInstances("b", run(3))).length, 3, "each account has its own quota");
+      const [first] = await cloud.describeInstances("a");
+      await cloud.terminateInstances("a", [first!.id]);
+      assert.equal((await cloud.runInstances("a", run(5))).length, 1, "a terminated VM frees its quota");
+    });
+
+    it("setLaunchFailureRate changes the launches that follow", async () => {
+      const { cloud, advance } = cloudAt();
+      await cloud.runInstances("a", run(1, { tags: { when: "before" } }));
+      cloud.setLaunchFailureRate(1);
+      await cloud.runInstances("a", run(1, { tags: { when: "after" } }));
+      advance(30 * SECOND);
+      assert.deepEqual(states(await cloud.describeInstances("a", { tag: { key: "when", value: "before" } })), ["running"]);
+      assert.deepEqual(states(await cloud.describeInstances("a", { tag: { key: "when", value: "after" } })), ["terminated"]);
+      assert.throws(() => cloud.setLaunchFailureRate(2), RangeError);
     });
   });
 

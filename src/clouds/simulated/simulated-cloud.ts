@@ -9,8 +9,12 @@
  * that end a VM at a known future time (a failed boot, a death) wait in a heap and are applied
  * when a later call finds them due.
  *
- * It backs the `simulated` driver and `phantom simcloud` (an EC2 endpoint over this class), so
- * its methods speak EC2's language: `runInstances`, `describeInstances`, `terminateInstances`.
+ * It backs the `simulated` driver and `phantom simcloud` (an EC2 endpoint over this class, and
+ * an OpenStack one), so its methods speak EC2's language: `runInstances`, `describeInstances`,
+ * `terminateInstances`. What differs between the two faces is chosen per launch: ids shaped as
+ * EC2's or as UUIDs, and whether VMs beyond the cloud's room are refused at once (EC2's
+ * `InsufficientInstanceCapacity`) or accepted and failed (OpenStack's scheduler puts them in
+ * ERROR with "No valid host was found").
  */
 import { setTimeout as delay } from "node:timers/promises";
 import { CloudError, type CloudVm, type DescribeFilter, type VmState } from "../driver.js";
@@ -30,6 +34,11 @@ export interface SimulatedCloudOptions {
   readonly apiLatencyMs?: number | undefined;
   /** Chance per running VM per hour of dying behind the caller's back. */
   readonly deathRatePerHour?: number | undefined;
+  /**
+   * Most VMs not terminated per account (an OpenStack project's instance quota, EC2's instance
+   * limit); default unlimited. A launch is cut down to fit; with no room left it is refused.
+   */
+  readonly quotaPerAccount?: number | undefined;
   /** How long terminated VMs stay listed; default 3600, as on EC2. */
   readonly terminatedRetentionSeconds?: number | undefined;
   /** Default: the system clock. It must not run backwards. */
@@ -44,8 +53,10 @@ export interface SimulatedCloudOptions {
 export interface RunInstancesRequest {
   readonly imageId: string;
   readonly instanceType: string;
-  /** At most this many VMs; as many as fit are launched, at least one. */
+  /** At most this many VMs; as many as fit are launched, at least {@link minCount}. */
   readonly count: number;
+  /** At least this many, or none (EC2's `MinCount`, Nova's `min_count`); default 1. */
+  readonly minCount?: number | undefined;
   /**
    * Idempotency token (EC2's `ClientToken`, at most 64 ASCII characters). A repeated token in
    * the same account returns the first call's VMs and launches nothing. Without one, every call
@@ -57,6 +68,19 @@ export interface RunInstancesRequest {
   /** Base64, kept as given. */
   readonly userData?: string | undefined;
   readonly securityGroups?: readonly string[] | undefined;
+  /**
+   * What the VMs beyond the cloud's room do: `refuse` (default) launches only those that fit
+   * and refuses a launch when none does, as EC2; `fail` launches them all and fails the ones
+   * without room at once, as OpenStack's scheduler (Nova's "No valid host was found").
+   */
+  readonly whenFull?: "refuse" | "fail" | undefined;
+  /** `ec2` (default): `i-` and 17 hex digits; `uuid`: as OpenStack's server ids. */
+  readonly idFormat?: "ec2" | "uuid" | undefined;
+  /**
+   * What a face keeps with the launch and shows back (Nova's server name, its creator, its
+   * network); the cloud never reads it.
+   */
+  readonly attributes?: Readonly<Record<string, string>> | undefined;
 }
 
 /** Why a VM is in its state, as EC2's `StateReason`. */
@@ -85,6 +109,34 @@ export interface SimulatedVm extends CloudVm {
   /** Why it is terminated; null while it is not. */
   readonly stateReason: StateReason | null;
   readonly terminatedAt: Date | null;
+  /** How many VMs its launch made. */
+  readonly launchSize: number;
+  /** The launch's {@link RunInstancesRequest.attributes} (empty when none were given). */
+  readonly attributes: Readonly<Record<string, string>>;
+  /**
+   * Its owner asked for it to go (EC2's TerminateInstances, Nova's DELETE). A VM that ended
+   * otherwise — a failed boot, a host failure — and was not deleted since is one that an
+   * OpenStack cloud still lists, in ERROR.
+   */
+  readonly deletedByOwner: boolean;
+}
+
+/**
+ * A launch refused because its account is at its quota: a `capacity` error with EC2's code
+ * `InstanceLimitExceeded`, and the numbers Nova's "Quota exceeded" message gives.
+ */
+export class QuotaExceededError extends CloudError {
+  constructor(
+    readonly requested: number,
+    readonly used: number,
+    readonly allowed: number,
+  ) {
+    super(
+      "capacity",
+      "InstanceLimitExceeded",
+      `InstanceLimitExceeded: Your quota allows for ${Math.max(0, allowed - used)} more running instance(s). You requested at least 1.`,
+    );
+  }
 }
 
 /**
@@ -109,6 +161,7 @@ interface Launch {
   readonly userData: string | null;
   readonly securityGroups: readonly string[];
   readonly token: string | null;
+  readonly attributes: Readonly<Record<string, string>>;
   /** One Date for all its VMs: a Date per VM per listing would be most of a listing's cost. */
   readonly launchedAt: Date;
   readonly vms: VmRecord[];
@@ -129,6 +182,8 @@ interface VmRecord {
   live: boolean;
   /** Past its retention: gone from every index. */
   forgotten: boolean;
+  /** See {@link SimulatedVm.deletedByOwner}. */
+  deletedByOwner: boolean;
   /** The last call that listed it, so an id asked twice is listed once without a set. */
   listedBy: number;
 }
@@ -139,6 +194,8 @@ interface Account {
   /** `key\0value` → the launches carrying that tag (all VMs of a launch share its tags). */
   readonly launchesByTag: Map<string, Set<Launch>>;
   readonly launchesByToken: Map<string, Launch>;
+  /** Its VMs not terminated, for the quota. */
+  live: number;
 }
 
 const FAILED_BOOT: StateReason = {
@@ -148,6 +205,11 @@ const FAILED_BOOT: StateReason = {
 const DIED: StateReason = {
   code: "Server.InternalError",
   message: "Server.InternalError: The instance's host failed",
+};
+/** Nova's words for a server its scheduler found no room for. */
+const NO_VALID_HOST: StateReason = {
+  code: "Server.InsufficientInstanceCapacity",
+  message: "No valid host was found. There are not enough hosts available.",
 };
 const TERMINATED_BY_USER: StateReason = {
   code: "Client.UserInitiatedShutdown",
@@ -165,7 +227,8 @@ const TOKEN_MAX_LENGTH = 64;
 export class SimulatedCloud {
   private capacity: number;
   private readonly bootMs: number;
-  private readonly launchFailureRate: number;
+  private launchFailureRate: number;
+  private readonly quotaPerAccount: number;
   private readonly apiErrorRate: number;
   private readonly apiLatencyMs: number;
   private readonly deathRatePerMs: number;
@@ -193,6 +256,7 @@ export class SimulatedCloud {
     this.apiErrorRate = checkRate("apiErrorRate", options.apiErrorRate ?? 0);
     this.apiLatencyMs = checkAtLeastZero("apiLatencyMs", options.apiLatencyMs ?? 0);
     this.deathRatePerMs = checkAtLeastZero("deathRatePerHour", options.deathRatePerHour ?? 0) / MS_PER_HOUR;
+    this.quotaPerAccount = checkCapacity(options.quotaPerAccount ?? Infinity, "quotaPerAccount");
     this.retentionMs = checkAtLeastZero("terminatedRetentionSeconds", options.terminatedRetentionSeconds ?? 3600) * 1000;
     this.clock = options.clock ?? (() => new Date());
     this.random = options.random ?? Math.random;
@@ -200,11 +264,13 @@ export class SimulatedCloud {
   }
 
   /**
-   * Launches up to `request.count` VMs in `account`: as many as the cloud has room for, at
-   * least one. A token already used in this account returns that launch's VMs (in their
-   * current states, those not yet forgotten) and launches nothing, whatever the count.
+   * Launches up to `request.count` VMs in `account`: as many as its quota and (unless
+   * `whenFull` is `fail`) the cloud have room for, at least one. A token already used in this
+   * account returns that launch's VMs (in their current states, those not yet forgotten) and
+   * launches nothing, whatever the count.
    * @throws CloudError `capacity`/`InsufficientInstanceCapacity` when no VM fits;
-   *   `config`/`InvalidParameterValue` for a malformed request; `transient` (injected faults).
+   *   {@link QuotaExceededError} when the account is at its quota; `config`/`InvalidParameterValue`
+   *   for a malformed request; `transient` (injected faults).
    */
   async runInstances(account: string, request: RunInstancesRequest): Promise<SimulatedVm[]> {
     checkRunRequest(request);
@@ -214,17 +280,22 @@ export class SimulatedCloud {
     const earlier = token === null ? undefined : acc.launchesByToken.get(token);
     if (earlier !== undefined) return this.snapshots(earlier.vms, now);
 
-    const room = this.capacity - this.liveCount;
-    if (room <= 0) {
+    const minCount = request.minCount ?? 1;
+    const quotaRoom = this.quotaPerAccount - acc.live;
+    if (quotaRoom < minCount) throw new QuotaExceededError(request.count, acc.live, this.quotaPerAccount);
+    const room = Math.max(0, this.capacity - this.liveCount);
+    const failWhenFull = request.whenFull === "fail";
+    if (room < minCount && !failWhenFull) {
       throw new CloudError(
         "capacity",
         "InsufficientInstanceCapacity",
         `InsufficientInstanceCapacity: no room for ${request.instanceType}: ${this.liveCount} of ${this.capacity} VMs in use`,
       );
     }
+    const n = Math.min(request.count, quotaRoom, failWhenFull ? Infinity : room);
     const launch: Launch = {
       account,
-      reservationId: this.newId("r-"),
+      reservationId: this.newId("r-", "ec2"),
       imageId: request.imageId,
       instanceType: request.instanceType,
       tags: Object.freeze({ ...request.tags }),
@@ -232,15 +303,15 @@ export class SimulatedCloud {
       userData: request.userData ?? null,
       securityGroups: Object.freeze([...(request.securityGroups ?? [])]),
       token,
+      attributes: Object.freeze({ ...request.attributes }),
       launchedAt: new Date(now),
       vms: [],
       remembered: 0,
     };
-    const n = Math.min(request.count, room);
     const bootAtMs = now + this.bootMs;
     for (let i = 0; i < n; i++) {
       const vm: VmRecord = {
-        id: this.newId("i-"),
+        id: this.newId("i-", request.idFormat ?? "ec2"),
         launch,
         launchIndex: i,
         bootAtMs,
@@ -248,10 +319,14 @@ export class SimulatedCloud {
         endReason: null,
         live: true,
         forgotten: false,
+        deletedByOwner: false,
         listedBy: 0,
       };
-      // Drawn only when the knob is on, so turning one knob does not reshuffle the others.
-      if (this.launchFailureRate > 0 && this.random() < this.launchFailureRate) {
+      if (i >= room) {
+        // Taken, then failed by the scheduler: it never counts against the cloud's room.
+        this.scheduleEnd(vm, now, NO_VALID_HOST);
+      } else if (this.launchFailureRate > 0 && this.random() < this.launchFailureRate) {
+        // Drawn only when the knob is on, so turning one knob does not reshuffle the others.
         this.scheduleEnd(vm, bootAtMs, FAILED_BOOT);
       } else if (this.deathRatePerMs > 0) {
         // An exponential lifetime from boot: P(dead by t) = 1 − exp(−rate·t), the same as
@@ -264,6 +339,7 @@ export class SimulatedCloud {
     }
     launch.remembered = n;
     this.liveCount += n;
+    acc.live += n;
     for (const [key, value] of Object.entries(launch.tags)) {
       const tagKey = tagIndexKey(key, value);
       let launches = acc.launchesByTag.get(tagKey);
@@ -271,7 +347,7 @@ export class SimulatedCloud {
       launches.add(launch);
     }
     if (token !== null) acc.launchesByToken.set(token, launch);
-    // With no boot time, a VM that fails its boot is already over.
+    // With no boot time (or no room), a VM that fails is already over.
     this.advance(now);
     return this.snapshots(launch.vms, now);
   }
@@ -328,6 +404,7 @@ export class SimulatedCloud {
       }
       const previousState = this.stateOf(vm, now);
       if (vm.live) this.end(vm, now, TERMINATED_BY_USER);
+      vm.deletedByOwner = true;
       out.push({ id, previousState, currentState: "terminated" });
     }
     return out;
@@ -353,6 +430,15 @@ export class SimulatedCloud {
    */
   setCapacity(capacity: number): void {
     this.capacity = checkCapacity(capacity);
+  }
+
+  /**
+   * Operator and test helper: changes the fraction of launched VMs that never come up, for
+   * launches from now on.
+   * @throws RangeError when `rate` is not in [0, 1].
+   */
+  setLaunchFailureRate(rate: number): void {
+    this.launchFailureRate = checkRate("launchFailureRate", rate);
   }
 
   /** Operator and test helper: how many VMs are listed in each state, in one account or all. */
@@ -421,6 +507,7 @@ export class SimulatedCloud {
     vm.endsAtMs = atMs;
     vm.endReason = reason;
     this.liveCount--;
+    this.accounts.get(vm.launch.account)!.live--;
     this.forgettings.push(atMs + this.retentionMs, vm);
   }
 
@@ -444,16 +531,22 @@ export class SimulatedCloud {
   private account(name: string): Account {
     let acc = this.accounts.get(name);
     if (acc === undefined) {
-      acc = { vms: new Map(), launchesByTag: new Map(), launchesByToken: new Map() };
+      acc = { vms: new Map(), launchesByTag: new Map(), launchesByToken: new Map(), live: 0 };
       this.accounts.set(name, acc);
     }
     return acc;
   }
 
-  /** `prefix` and 17 hex digits, the first `0` as in EC2's current ids; unique among VMs. */
-  private newId(prefix: string): string {
+  /**
+   * `prefix` and 17 hex digits, the first `0` as in EC2's current ids, or a version 4 UUID;
+   * unique among VMs.
+   */
+  private newId(prefix: string, format: "ec2" | "uuid"): string {
     for (;;) {
-      const id = `${prefix}0${hex8(this.random())}${hex8(this.random())}`;
+      const id =
+        format === "ec2"
+          ? `${prefix}0${hex8(this.random())}${hex8(this.random())}`
+          : uuidOf(hex8(this.random()) + hex8(this.random()) + hex8(this.random()) + hex8(this.random()));
       if (!this.allVms.has(id)) return id;
     }
   }
@@ -488,12 +581,21 @@ export class SimulatedCloud {
       clientToken: launch.token,
       stateReason: state === "terminated" ? vm.endReason : null,
       terminatedAt: state === "terminated" ? new Date(vm.endsAtMs) : null,
+      launchSize: launch.vms.length,
+      attributes: launch.attributes,
+      deletedByOwner: vm.deletedByOwner,
     };
   }
 }
 
 function tagIndexKey(key: string, value: string): string {
   return `${key}\u0000${value}`;
+}
+
+/** 32 hex digits as a version 4 UUID (`xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx`). */
+function uuidOf(hex: string): string {
+  const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 function hex8(r: number): string {
@@ -506,6 +608,10 @@ function checkRunRequest(request: RunInstancesRequest): void {
   const invalid = (message: string) => new CloudError("config", "InvalidParameterValue", `InvalidParameterValue: ${message}`);
   if (!Number.isSafeInteger(request.count) || request.count < 1) {
     throw invalid(`the instance count must be a whole number of at least 1, not ${request.count}`);
+  }
+  const minCount = request.minCount ?? 1;
+  if (!Number.isSafeInteger(minCount) || minCount < 1 || minCount > request.count) {
+    throw invalid(`the minimum count must be a whole number from 1 to the count, not ${minCount}`);
   }
   if (request.imageId === "") throw invalid("an image id is required");
   if (request.instanceType === "") throw invalid("an instance type is required");
@@ -525,9 +631,9 @@ function checkAtLeastZero(name: string, value: number): number {
   return value;
 }
 
-function checkCapacity(value: number): number {
+function checkCapacity(value: number, name = "capacity"): number {
   if (!(value === Infinity || (Number.isSafeInteger(value) && value >= 0))) {
-    throw new RangeError(`capacity must be a whole number ≥ 0 or Infinity, not ${value}`);
+    throw new RangeError(`${name} must be a whole number ≥ 0 or Infinity, not ${value}`);
   }
   return value;
 }

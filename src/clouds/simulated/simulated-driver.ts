@@ -4,7 +4,7 @@
  * credentials puts everything in one fixed account. The cloud already throws classified
  * {@link CloudError}s, so this driver only translates shapes.
  */
-import type { CloudDriver, CloudVm, DescribeFilter, DriverCredentials, LaunchRequest } from "../driver.js";
+import { credentialsIdentity, type CloudDriver, type CloudVm, type DescribeFilter, type DriverCredentials, type LaunchRequest } from "../driver.js";
 import type { SimulatedCloud, SimulatedVm } from "./simulated-cloud.js";
 
 /**
@@ -13,9 +13,12 @@ import type { SimulatedCloud, SimulatedVm } from "./simulated-cloud.js";
  */
 export const ANONYMOUS_ACCOUNT = "(no credentials)";
 
-/** The simulated cloud's account for `credentials`: the access key, or {@link ANONYMOUS_ACCOUNT}. */
+/**
+ * The simulated cloud's account for `credentials`: who they name (the access key), or
+ * {@link ANONYMOUS_ACCOUNT}.
+ */
 export function simulatedAccount(credentials: DriverCredentials | null): string {
-  return credentials === null ? ANONYMOUS_ACCOUNT : credentials.accessKeyId;
+  return credentials === null ? ANONYMOUS_ACCOUNT : credentialsIdentity(credentials);
 }
 
 /** A {@link CloudDriver} for the site `site` of `cloud`. */
@@ -57,5 +60,6 @@ export class SimulatedDriver implements CloudDriver {
 
 /** Only the driver's fields, so the controller sees the same shape from every driver. */
 function toCloudVm(vm: SimulatedVm): CloudVm {
-  return { id: vm.id, state: vm.state, launchedAt: vm.launchedAt, instanceType: vm.instanceType, tags: vm.tags };
+  const base = { id: vm.id, state: vm.state, launchedAt: vm.launchedAt, instanceType: vm.instanceType, tags: vm.tags };
+  return vm.stateReason === null ? base : { ...base, reason: vm.stateReason.message };
 }

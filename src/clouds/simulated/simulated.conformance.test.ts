@@ -28,6 +28,7 @@ function fixture(credentials: DriverCredentials | null, otherCredentials: Driver
       otherCredentials,
       capacity,
       elapse: async () => void (now += BOOT_SECONDS * 1000),
+      failBoots: () => cloud.setLaunchFailureRate(1),
       close: async () => {},
     };
   };

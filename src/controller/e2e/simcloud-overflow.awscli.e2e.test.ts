@@ -217,7 +217,8 @@ describe("the seed's example through the AWS CLI v2, over ec2 → phantom simclo
     const death: CliActivity | undefined = terminationActivities(activities).get(victim);
     assert.ok(death, `no termination activity for ${victim}`);
     assert.equal(death.StatusCode, "Successful");
-    assert.match(death.Cause, /^At \S+Z an instance was taken out of service: it is unhealthy: hotel reports it terminated\.$/);
+    // The cloud's own reason is quoted: EC2's StateReason of an instance its owner terminated.
+    assert.match(death.Cause, /^At \S+Z an instance was taken out of service: it is unhealthy: hotel reports it terminated: Client\.UserInitiatedShutdown: User initiated shutdown\.$/);
     assert.equal(launchActivities(activities).get(fresh[0]!.InstanceId)?.StatusCode, "Successful");
   });
 

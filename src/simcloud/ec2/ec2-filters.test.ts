@@ -21,6 +21,9 @@ function vm(id: string, tags: Record<string, string>, state: SimulatedVm["state"
     clientToken: "tok",
     stateReason: null,
     terminatedAt: null,
+    launchSize: 1,
+    attributes: {},
+    deletedByOwner: false,
   };
 }
 
