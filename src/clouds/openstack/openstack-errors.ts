@@ -43,7 +43,7 @@ export function classifyOpenStackError(e: unknown, site: string, what: string): 
     return new CloudError(kind, code, `${site} answered ${what} with ${code} (${e.status}): ${e.message}`, { cause: e });
   }
   if (e instanceof OpenStackProtocolError) {
-    return new CloudError("transient", "BadResponse", `${site} answered ${what} unexpectedly: ${e.message}`, { cause: e });
+    return new CloudError("transient", "BadResponse", `${site} answered ${what} unexpectedly (BadResponse): ${e.message}`, { cause: e });
   }
   // fetch's TypeError("fetch failed") carries the socket's error (ECONNREFUSED, …) as its cause;
   // AbortSignal.timeout() aborts with a TimeoutError.

@@ -158,6 +158,19 @@ describe("SimulatedCloud", () => {
       assert.equal((await cloud.runInstances("a", run(5))).length, 1, "a terminated VM frees its quota");
     });
 
+    it("quotaPerAccount: OpenStack's launches count failed servers until they are deleted", async () => {
+      const { cloud } = cloudAt({ capacity: 1, quotaPerAccount: 2 });
+      const openstack = run(1, { whenFull: "fail" });
+      await cloud.runInstances("p", openstack);
+      const [failed] = await cloud.runInstances("p", openstack);
+      assert.equal(failed!.state, "terminated");
+      await assert.rejects(cloud.runInstances("p", openstack), (e) => e instanceof QuotaExceededError && e.used === 2);
+      await cloud.terminateInstances("p", [failed!.id]);
+      await cloud.terminateInstances("p", [failed!.id]);
+      assert.equal((await cloud.runInstances("p", openstack)).length, 1, "deleted: its quota is free, once");
+      await assert.rejects(cloud.runInstances("p", openstack), (e) => e instanceof QuotaExceededError);
+    });
+
     it("setLaunchFailureRate changes the launches that follow", async () => {
       const { cloud, advance } = cloudAt();
       await cloud.runInstances("a", run(1, { tags: { when: "before" } }));

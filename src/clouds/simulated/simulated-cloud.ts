@@ -35,8 +35,9 @@ export interface SimulatedCloudOptions {
   /** Chance per running VM per hour of dying behind the caller's back. */
   readonly deathRatePerHour?: number | undefined;
   /**
-   * Most VMs not terminated per account (an OpenStack project's instance quota, EC2's instance
-   * limit); default unlimited. A launch is cut down to fit; with no room left it is refused.
+   * Most VMs per account (EC2's instance limit, counting VMs not terminated; an OpenStack
+   * project's instance quota, counting its servers not deleted, failed ones too); default
+   * unlimited. A launch is cut down to fit; with no room left it is refused.
    */
   readonly quotaPerAccount?: number | undefined;
   /** How long terminated VMs stay listed; default 3600, as on EC2. */
@@ -194,8 +195,10 @@ interface Account {
   /** `key\0value` → the launches carrying that tag (all VMs of a launch share its tags). */
   readonly launchesByTag: Map<string, Set<Launch>>;
   readonly launchesByToken: Map<string, Launch>;
-  /** Its VMs not terminated, for the quota. */
+  /** Its VMs not terminated, for EC2's limit. */
   live: number;
+  /** Its VMs not deleted by their owner (nor forgotten), for OpenStack's quota. */
+  held: number;
 }
 
 const FAILED_BOOT: StateReason = {
@@ -281,10 +284,12 @@ export class SimulatedCloud {
     if (earlier !== undefined) return this.snapshots(earlier.vms, now);
 
     const minCount = request.minCount ?? 1;
-    const quotaRoom = this.quotaPerAccount - acc.live;
-    if (quotaRoom < minCount) throw new QuotaExceededError(request.count, acc.live, this.quotaPerAccount);
-    const room = Math.max(0, this.capacity - this.liveCount);
     const failWhenFull = request.whenFull === "fail";
+    // OpenStack counts a project's servers until they are deleted, failed ones too.
+    const used = failWhenFull ? acc.held : acc.live;
+    const quotaRoom = this.quotaPerAccount - used;
+    if (quotaRoom < minCount) throw new QuotaExceededError(request.count, used, this.quotaPerAccount);
+    const room = Math.max(0, this.capacity - this.liveCount);
     if (room < minCount && !failWhenFull) {
       throw new CloudError(
         "capacity",
@@ -340,6 +345,7 @@ export class SimulatedCloud {
     launch.remembered = n;
     this.liveCount += n;
     acc.live += n;
+    acc.held += n;
     for (const [key, value] of Object.entries(launch.tags)) {
       const tagKey = tagIndexKey(key, value);
       let launches = acc.launchesByTag.get(tagKey);
@@ -404,6 +410,7 @@ export class SimulatedCloud {
       }
       const previousState = this.stateOf(vm, now);
       if (vm.live) this.end(vm, now, TERMINATED_BY_USER);
+      if (!vm.deletedByOwner) acc!.held--;
       vm.deletedByOwner = true;
       out.push({ id, previousState, currentState: "terminated" });
     }
@@ -517,6 +524,7 @@ export class SimulatedCloud {
     const launch = vm.launch;
     const acc = this.accounts.get(launch.account)!;
     acc.vms.delete(vm.id);
+    if (!vm.deletedByOwner) acc.held--;
     if (--launch.remembered > 0) return;
     // The last VM of its launch: the launch leaves the indexes, its token can launch again.
     for (const [key, value] of Object.entries(launch.tags)) {
@@ -531,7 +539,7 @@ export class SimulatedCloud {
   private account(name: string): Account {
     let acc = this.accounts.get(name);
     if (acc === undefined) {
-      acc = { vms: new Map(), launchesByTag: new Map(), launchesByToken: new Map(), live: 0 };
+      acc = { vms: new Map(), launchesByTag: new Map(), launchesByToken: new Map(), live: 0, held: 0 };
       this.accounts.set(name, acc);
     }
     return acc;

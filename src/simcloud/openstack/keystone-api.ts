@@ -213,8 +213,18 @@ function domainOf(value: Record<string, unknown>, where: string): Identified {
   return { id: name === "Default" ? "default" : hashId("domain", name), name };
 }
 
+/**
+ * A password or secret: any will do, but there must be one (Keystone refuses an empty one as
+ * it refuses a wrong one).
+ */
+function secret(value: Record<string, unknown>, key: string, where: string): void {
+  const member = value[key];
+  if (typeof member !== "string" || member.length > 4096) throw new OpenStackApiError(400, `Invalid input for field '${where}': '${key}' must be a string`);
+  if (member === "") throw new OpenStackApiError(401, UNAUTHORIZED);
+}
+
 function passwordUser(user: Record<string, unknown>): TokenInfo["user"] {
-  field(user, "password", "password.user");
+  secret(user, "password", "password.user");
   return byIdOrName("user", user, "password.user");
 }
 
@@ -234,7 +244,7 @@ function byIdOrName(kind: "user" | "project", value: Record<string, unknown>, wh
 
 /** An application credential by id names its own project and user (one per credential). */
 function applicationCredential(credential: Record<string, unknown>): Pick<TokenInfo, "user" | "project" | "applicationCredential"> {
-  field(credential, "secret", "application_credential");
+  secret(credential, "secret", "application_credential");
   const id = typeof credential.id === "string" ? field(credential, "id", "application_credential") : hashId("credential", field(credential, "name", "application_credential"));
   const domain = { id: "default", name: "Default" };
   return {

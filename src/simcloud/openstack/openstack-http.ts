@@ -48,7 +48,6 @@ export class OpenStackApiError extends Error {
 /** Nova's names of the errors it answers, by status (`notAceptable` is Nova's own spelling). */
 const NOVA_ERROR_NAMES: Readonly<Record<number, string>> = {
   400: "badRequest",
-  401: "unauthorized",
   403: "forbidden",
   404: "itemNotFound",
   405: "badMethod",
@@ -78,8 +77,8 @@ const REASONS: Readonly<Record<number, string>> = { ...KEYSTONE_TITLES, 409: "Co
 
 /**
  * Runs a service's routing and answers what it throws as an {@link OpenStackApiError} in the
- * service's own shape (a 401 with Keystone's `WWW-Authenticate`), every answer with a request
- * id as OpenStack's services give one.
+ * service's own shape — but a 401 as Keystone's middleware in front of every service answers
+ * it, with `WWW-Authenticate` — every answer with a request id as OpenStack's services give one.
  */
 export async function serve(style: ServiceStyle, base: string, route: () => FaceResponse | Promise<FaceResponse>): Promise<FaceResponse> {
   let response: FaceResponse;
@@ -87,8 +86,12 @@ export async function serve(style: ServiceStyle, base: string, route: () => Face
     response = await route();
   } catch (e) {
     if (!(e instanceof OpenStackApiError)) throw e;
-    response = errorResponse(e, style);
-    if (e.status === 401) response = { ...response, headers: { ...response.headers, "www-authenticate": `Keystone uri="${base}/identity"` } };
+    if (e.status === 401) {
+      const refused = errorResponse(e, "identity");
+      response = { ...refused, headers: { ...refused.headers, "www-authenticate": `Keystone uri="${base}/identity"` } };
+    } else {
+      response = errorResponse(e, style);
+    }
   }
   const requestId = `req-${randomUUID()}`;
   const ids: Record<string, string> = { "x-openstack-request-id": requestId, ...(style === "compute" && { "x-compute-request-id": requestId }) };
