@@ -178,7 +178,7 @@ describe("the phantom command line", { concurrency: true }, () => {
   // In order: each test builds on the users the previous ones left.
   describe("phantom user and credentials", { concurrency: 1 }, () => {
     const dir = tempDir();
-    const config = writeConfig(dir);
+    const config = writeConfig(dir, "  jet: { driver: openstack, auth_url: 'https://keystone.example:5000/v3', network: public }\n");
 
     test("user add prints fresh keys, and the key file is created with mode 0600", async () => {
       const out = await ok(["user", "add", "alice", "--config", config], dir);
@@ -248,6 +248,42 @@ describe("the phantom command line", { concurrency: true }, () => {
       assertOneLineError(site, "unknown site", /nowhere.*hotel, ec2/);
       assertOneLineError(user, "unknown user", /nobody/);
       assertOneLineError(missing, "no --secret-key", /--secret-key/);
+    });
+
+    test("credentials set for an openstack site takes an application credential or a password, sealed; flags of the wrong kind are refused", async () => {
+      const set = (...flags: string[]) => ["credentials", "set", "alice", ...flags, "--config", config];
+      await ok(set("jet", "--application-credential-id", "ac-1234", "--application-credential-secret", "jet-app-secret", "--key-name", "alice-key"), dir);
+      const read = () => {
+        const db = new Database(join(dir, "state/phantom.db"), { readonly: true });
+        try {
+          return db.prepare("select access_key_id as identity, key_name as keyName, secret_sealed as sealed from cloud_credentials where site = 'jet'").get() as Record<string, string>;
+        } finally {
+          db.close();
+        }
+      };
+      const credential = read();
+      assert.deepEqual([credential.identity, credential.keyName], ["application-credential:ac-1234", "alice-key"]);
+      assert.doesNotMatch(credential.sealed!, /jet-app-secret/);
+      await ok(set("jet", "--username", "alice", "--password", "jet-password", "--project", "science", "--user-domain", "Campus"), dir);
+      const password = read();
+      assert.deepEqual([password.identity, password.keyName], ["password:alice@Campus:science@Default", null]);
+      assert.doesNotMatch(password.sealed!, /jet-password/);
+
+      const [accessKey, onEc2, both, noProject, halfCredential, nothing] = await Promise.all([
+        phantom(set("jet", "--access-key", "A", "--secret-key", "S"), dir),
+        phantom(set("ec2", "--application-credential-id", "x", "--application-credential-secret", "y"), dir),
+        phantom(set("jet", "--application-credential-id", "x", "--application-credential-secret", "y", "--username", "u", "--password", "p", "--project", "q"), dir),
+        phantom(set("jet", "--username", "u", "--password", "p"), dir),
+        phantom(set("jet", "--application-credential-id", "x"), dir),
+        phantom(set("jet"), dir),
+      ]);
+      assertOneLineError(accessKey, "an access key for an openstack site", /jet \(driver openstack\) takes --application-credential-id.*not --access-key, --secret-key$/);
+      assertOneLineError(onEc2, "an application credential for a simulated site", /ec2 \(driver simulated\) takes --access-key and --secret-key, not --application-credential-id, --application-credential-secret$/);
+      assertOneLineError(both, "both methods", /not both$/);
+      assertOneLineError(noProject, "a password without a project", /jet: --project is required$/);
+      assertOneLineError(halfCredential, "an application credential without its secret", /jet: --application-credential-secret is required$/);
+      assertOneLineError(nothing, "no credentials", /jet \(driver openstack\) needs --application-credential-id/);
+      for (const r of [accessKey, onEc2, both, noProject, halfCredential, nothing]) assert.doesNotMatch(r.stderr, /jet-password|jet-app-secret/);
     });
 
     test("user remove removes; removing an unknown user is an error", async () => {

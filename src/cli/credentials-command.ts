@@ -57,7 +57,7 @@ export function credentialsFromFlags(site: SiteConfig, flags: CredentialsFlags):
     const foreign = [...given(APPLICATION_CREDENTIAL_FLAGS), ...given(PASSWORD_FLAGS)];
     if (foreign.length > 0) {
       throw new ValidationError(
-        `${site.name} is an ${site.driver} site: it takes --access-key and --secret-key, not ${foreign.map((k) => flagName(k)).join(", ")}`,
+        `${site.name} (driver ${site.driver}) takes --access-key and --secret-key, not ${foreign.map((k) => flagName(k)).join(", ")}`,
       );
     }
     const accessKeyId = required(flags.accessKey, "--access-key", site);
@@ -67,7 +67,7 @@ export function credentialsFromFlags(site: SiteConfig, flags: CredentialsFlags):
   const foreign = given(ACCESS_KEY_FLAGS);
   if (foreign.length > 0) {
     throw new ValidationError(
-      `${site.name} is an OpenStack site: it takes ${list(APPLICATION_CREDENTIAL_FLAGS)}, or ${list(PASSWORD_FLAGS)}, not ${foreign.map((k) => flagName(k)).join(", ")}`,
+      `${site.name} (driver openstack) takes ${list(APPLICATION_CREDENTIAL_FLAGS)}, or ${list(PASSWORD_FLAGS)}, not ${foreign.map((k) => flagName(k)).join(", ")}`,
     );
   }
   const applicationCredential = given(APPLICATION_CREDENTIAL_FLAGS).length > 0;
@@ -101,7 +101,7 @@ export function credentialsFromFlags(site: SiteConfig, flags: CredentialsFlags):
     };
   }
   throw new ValidationError(
-    `${site.name} is an OpenStack site: give ${list(APPLICATION_CREDENTIAL_FLAGS)}, or --username, --password and --project`,
+    `${site.name} (driver openstack) needs ${list(APPLICATION_CREDENTIAL_FLAGS)}, or --username, --password and --project`,
   );
 }
 

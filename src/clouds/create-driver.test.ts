@@ -4,6 +4,8 @@ import { parseConfig } from "../config/config.js";
 import { createDriver } from "./create-driver.js";
 import { isCloudError } from "./driver.js";
 import { seededRandom } from "./simulated/seeded-random.js";
+import { Ec2Driver } from "./ec2/ec2-driver.js";
+import { OpenStackDriver } from "./openstack/openstack-driver.js";
 
 describe("createDriver", () => {
   const spec = { imageId: "ami-1", instanceType: "m1.small" };
@@ -42,5 +44,16 @@ describe("createDriver", () => {
     now.ms = 3_600_000;
     const states = (await dying!.describe(null, { ids: doomed.map((v) => v.id) })).map((v) => v.state);
     assert.deepEqual(states, Array(10).fill("terminated"), "at 1000 deaths per VM-hour none lasts an hour");
+  });
+
+  it("makes an ec2 site's EC2 driver and an openstack site's OpenStack driver", () => {
+    const [ec2, jetstream] = sitesOf({
+      ec2: { driver: "ec2", endpoint: "https://ec2.us-east-1.amazonaws.com" },
+      jetstream: { driver: "openstack", auth_url: "https://keystone.example:5000/v3" },
+    }).map((site) => createDriver(site, deps({ ms: 0 })));
+    assert.ok(ec2 instanceof Ec2Driver && ec2.site === "ec2");
+    assert.ok(jetstream instanceof OpenStackDriver && jetstream.site === "jetstream");
+    ec2.close();
+    jetstream.close();
   });
 });

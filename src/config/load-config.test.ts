@@ -52,6 +52,8 @@ sites:
     api_latency_ms: 150
     death_rate: 0.01
   ec2:    { driver: ec2, endpoint: https://ec2.us-east-1.amazonaws.com, region: us-east-1 }
+  jetstream: { driver: openstack, auth_url: https://keystone.example:5000/v3, region: IU, network: public-net }
+  campus: { driver: openstack, auth_url: http://10.0.0.5:5000 }
 `);
     const { config, demo } = loadConfig({ configFile: path, env: {} });
     assert.equal(demo, false);
@@ -78,6 +80,8 @@ sites:
         deathRatePerHour: 0.01,
       },
       { name: "ec2", driver: "ec2", endpoint: "https://ec2.us-east-1.amazonaws.com", region: "us-east-1" },
+      { name: "jetstream", driver: "openstack", authUrl: "https://keystone.example:5000/v3", region: "IU", network: "public-net" },
+      { name: "campus", driver: "openstack", authUrl: "http://10.0.0.5:5000", region: "RegionOne", network: null },
     ]);
     assert.deepEqual(config.limits, { launchConfigurations: 200, groups: 500 });
     assert.deepEqual(config.metrics, { retentionMs: 7_200_000, maxSeriesPerUser: 10_000 });
@@ -108,6 +112,9 @@ sites:
     ["a negative death rate", "sites: { a: { driver: simulated, death_rate: -1 } }\n", /sites\.a\.death_rate: Too small/],
     ["a fault knob on an ec2 site", "sites: { a: { driver: ec2, endpoint: 'https://x', death_rate: 1 } }\n", /sites\.a: Unrecognized key: "death_rate"/],
     ["a bad endpoint", "sites: { a: { driver: ec2, endpoint: ftp://x } }\n", /sites\.a\.endpoint/],
+    ["an openstack site without auth_url", "sites: { a: { driver: openstack, region: r } }\n", /sites\.a\.auth_url/],
+    ["an openstack site with an endpoint", "sites: { a: { driver: openstack, auth_url: 'https://k/v3', endpoint: 'https://x' } }\n", /sites\.a: Unrecognized key: "endpoint"/],
+    ["an empty network", "sites: { a: { driver: openstack, auth_url: 'https://k/v3', network: '' } }\n", /sites\.a\.network: Too small/],
     ["no sites", "sites: {}\n", /configure at least one site/],
     ["a site name with a colon", "sites: { 'a:b': { driver: simulated } }\n", /sites\.a:b: a site name is/],
     ["an unknown default site", "default_site: z\nsites: { a: { driver: simulated } }\n", /default_site: 'z' is not one of the sites \(a\)/],

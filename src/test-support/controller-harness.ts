@@ -24,6 +24,8 @@ export interface HarnessSite {
   readonly name: string;
   readonly capacity?: number;
   readonly bootSeconds?: number;
+  /** Fails as EC2 (default) or as OpenStack does. */
+  readonly failures?: "ec2" | "openstack";
 }
 
 /** The settings controller tests run with unless they say otherwise. */
@@ -66,7 +68,7 @@ export class ControllerHarness {
     }));
     sites.forEach((s, k) => {
       // Distinct seeds: VM ids must not repeat across sites (they are unique per user).
-      const options = { clock: () => h.clock.now(), site: s.name, capacity: s.capacity, bootSeconds: s.bootSeconds ?? 0, seed: k + 1 };
+      const options = { clock: () => h.clock.now(), site: s.name, capacity: s.capacity, bootSeconds: s.bootSeconds ?? 0, seed: k + 1, failures: s.failures };
       h.drivers.set(s.name, new FakeDriver(options));
     });
     h.user = await addUser(h.store, h.#box, "tester");

@@ -13,7 +13,7 @@ import type {
   LaunchRequest,
 } from "../driver.js";
 import { SimulatedCloud, type SimulatedVm } from "../simulated/simulated-cloud.js";
-import { SimulatedDriver } from "../simulated/simulated-driver.js";
+import { SimulatedDriver, type FailureStyle } from "../simulated/simulated-driver.js";
 import { seededRandom } from "../simulated/seeded-random.js";
 
 /** How to make a {@link FakeDriver}. */
@@ -28,6 +28,8 @@ export interface FakeDriverOptions {
   readonly bootSeconds?: number | undefined;
   /** Seeds the VM ids; default 1. */
   readonly seed?: number | undefined;
+  /** Fail as EC2 (default) or as OpenStack does (see {@link SimulatedDriver}). */
+  readonly failures?: FailureStyle | undefined;
 }
 
 /** One call the fake received, failed or not, in order. */
@@ -56,7 +58,7 @@ export class FakeDriver implements CloudDriver {
   constructor(private readonly options: FakeDriverOptions) {
     this.site = options.site ?? "fake";
     this.cloud = this.emptyCloud();
-    this.driver = new SimulatedDriver(this.site, this.cloud);
+    this.driver = new SimulatedDriver(this.site, this.cloud, options.failures);
   }
 
   /** See {@link CloudDriver.launch}. */
@@ -93,7 +95,7 @@ export class FakeDriver implements CloudDriver {
     this.terminateError = null;
     this.calls.length = 0;
     this.cloud = this.emptyCloud();
-    this.driver = new SimulatedDriver(this.site, this.cloud);
+    this.driver = new SimulatedDriver(this.site, this.cloud, this.options.failures);
   }
 
   /**

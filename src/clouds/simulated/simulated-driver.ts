@@ -3,6 +3,10 @@
  * one site. Each access key is its own account on that cloud, as on EC2; a site used without
  * credentials puts everything in one fixed account. The cloud already throws classified
  * {@link CloudError}s, so this driver only translates shapes.
+ *
+ * It fails the way EC2 does (a full cloud refuses launches; a failed VM is gone), or, asked
+ * to, the way OpenStack does: a full cloud takes launches and fails the VMs it has no room
+ * for, and a failed VM is listed, awaiting delete, until it is terminated.
  */
 import { credentialsIdentity, type CloudDriver, type CloudVm, type DescribeFilter, type DriverCredentials, type LaunchRequest } from "../driver.js";
 import type { SimulatedCloud, SimulatedVm } from "./simulated-cloud.js";
@@ -21,11 +25,15 @@ export function simulatedAccount(credentials: DriverCredentials | null): string 
   return credentials === null ? ANONYMOUS_ACCOUNT : credentialsIdentity(credentials);
 }
 
+/** Whose way of failing the driver shows. */
+export type FailureStyle = "ec2" | "openstack";
+
 /** A {@link CloudDriver} for the site `site` of `cloud`. */
 export class SimulatedDriver implements CloudDriver {
   constructor(
     readonly site: string,
     private readonly cloud: SimulatedCloud,
+    private readonly style: FailureStyle = "ec2",
   ) {}
 
   /** See {@link CloudDriver.launch}. The spec's key name wins over the credentials' one. */
@@ -40,13 +48,14 @@ export class SimulatedDriver implements CloudDriver {
       keyName: spec.keyName ?? credentials?.keyName,
       userData: spec.userData,
       securityGroups: spec.securityGroups,
+      whenFull: this.style === "openstack" ? "fail" : "refuse",
     });
-    return vms.map(toCloudVm);
+    return vms.map((vm) => this.#vm(vm));
   }
 
   /** See {@link CloudDriver.describe}. */
   async describe(credentials: DriverCredentials | null, filter: DescribeFilter): Promise<CloudVm[]> {
-    return (await this.cloud.describeInstances(simulatedAccount(credentials), filter)).map(toCloudVm);
+    return (await this.cloud.describeInstances(simulatedAccount(credentials), filter)).map((vm) => this.#vm(vm));
   }
 
   /** See {@link CloudDriver.terminate}. */
@@ -56,10 +65,12 @@ export class SimulatedDriver implements CloudDriver {
 
   /** Nothing to release: the cloud lives in this process. */
   close(): void {}
-}
 
-/** Only the driver's fields, so the controller sees the same shape from every driver. */
-function toCloudVm(vm: SimulatedVm): CloudVm {
-  const base = { id: vm.id, state: vm.state, launchedAt: vm.launchedAt, instanceType: vm.instanceType, tags: vm.tags };
-  return vm.stateReason === null ? base : { ...base, reason: vm.stateReason.message };
+  /** Only the driver's fields, so the controller sees the same shape from every driver. */
+  #vm(vm: SimulatedVm): CloudVm {
+    const base = { id: vm.id, state: vm.state, launchedAt: vm.launchedAt, instanceType: vm.instanceType, tags: vm.tags };
+    if (vm.stateReason === null) return base;
+    const awaitsDelete = this.style === "openstack" && !vm.deletedByOwner;
+    return { ...base, reason: vm.stateReason.message, ...(awaitsDelete && { awaitsDelete }) };
+  }
 }
