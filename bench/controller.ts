@@ -10,7 +10,13 @@
  *   loop's poke: the time until all 1,000 launches are requested, and how many RunInstances
  *   calls asked for them.
  *
- *   npm run bench:controller [-- --groups 10000 --vms 10 --passes 5]
+ * With `--openstack`, site s1 is an `openstack` site: its cloud is `phantom simcloud
+ * --openstack` in a child process (`openstack-face.ts`, so that the face's work is not counted
+ * as the controller's CPU), reached over HTTP by the OpenStack driver with the user's Keystone
+ * credentials; the HTTP requests it makes per steady pass are printed too (its one listing, in
+ * pages of 1,000 servers).
+ *
+ *   npm run bench:controller [-- --groups 10000 --vms 10 --passes 5] [--openstack]
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,9 +24,16 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import type { ActionContext } from "../src/api/actions/action.js";
 import { AUTOSCALING_ACTIONS } from "../src/api/actions/index.js";
-import type { CloudDriver, LaunchRequest } from "../src/clouds/driver.js";
+import type { CloudDriver, LaunchRequest, OpenStackCredentials } from "../src/clouds/driver.js";
+import { OpenStackDriver } from "../src/clouds/openstack/openstack-driver.js";
+import { fetchOpenStackPort, type OpenStackPort } from "../src/clouds/openstack/openstack-port.js";
+import { fork } from "node:child_process";
+import { hashId } from "../src/simcloud/openstack/keystone-api.js";
+import { projectAccount } from "../src/simcloud/openstack/nova-servers.js";
+import { IMAGES, NETWORKS } from "../src/simcloud/openstack/openstack-resources.js";
+import { setCloudCredentials } from "../src/users/user-accounts.js";
 import { SimulatedCloud } from "../src/clouds/simulated/simulated-cloud.js";
-import { SimulatedDriver } from "../src/clouds/simulated/simulated-driver.js";
+import { ANONYMOUS_ACCOUNT, SimulatedDriver } from "../src/clouds/simulated/simulated-driver.js";
 import { seededRandom } from "../src/clouds/simulated/seeded-random.js";
 import { parseConfig } from "../src/config/config.js";
 import { CloudAccess } from "../src/controller/cloud-access.js";
@@ -33,12 +46,16 @@ import { SecretBox } from "../src/secrets/secret-box.js";
 import { openStore } from "../src/store/open-store.js";
 import type { Store } from "../src/store/store.js";
 import { addUser } from "../src/users/user-accounts.js";
-import { numberOption } from "./options.js";
-import { benchGroup, insertLaunchConfigurations, seedRunningVms } from "./seed.js";
+import { flagOption, numberOption } from "./options.js";
+import type { FaceCommand, SeededVm } from "./openstack-face.js";
+import { benchGroup, insertLaunchConfigurations, seedRunningVms, type Launcher } from "./seed.js";
 
 const GROUPS = numberOption("groups", 10_000);
 const VMS_PER_GROUP = numberOption("vms", 10);
 const PASSES = numberOption("passes", 5);
+/** s1 as an `openstack` site over HTTP. */
+const OPENSTACK = flagOption("openstack");
+const OPENSTACK_SITE = "s1";
 const SCALE_UP = 1_000;
 /** Room for everything: no site ever answers InsufficientInstanceCapacity. */
 const CAPACITY = 1_000_000;
@@ -48,10 +65,10 @@ const GROUP_CLOUDS = SITES.map((site, i) => ({ site, max: i === SITES.length - 1
 /** The scaled group: 200 per site, so 1,000 VMs take one RunInstances per site. */
 const BIG_CLOUDS = SITES.map((site, i) => ({ site, max: i === SITES.length - 1 ? -1 : SCALE_UP / SITES.length }));
 
-/** A simulated site's driver that notes every launch it is asked for. */
+/** A site's driver that notes every launch it is asked for. */
 class WatchedDriver implements CloudDriver {
   constructor(
-    private readonly inner: SimulatedDriver,
+    private readonly inner: CloudDriver,
     private readonly onLaunch: (request: LaunchRequest) => void,
   ) {}
   get site(): string {
@@ -67,52 +84,132 @@ class WatchedDriver implements CloudDriver {
   terminate(...args: Parameters<CloudDriver["terminate"]>) {
     return this.inner.terminate(...args);
   }
-  close(): void {}
+  close(): void {
+    this.inner.close();
+  }
 }
 
 /**
  * The groups in the store, and their VMs launched on the clouds (tagged and tokened as the
  * controller launches them) and recorded in the store as in service.
  */
-async function seed(store: Store, userId: string, clouds: ReadonlyMap<string, SimulatedCloud>): Promise<Group> {
+async function seed(store: Store, userId: string, clouds: ReadonlyMap<string, Launcher>): Promise<Group> {
   const groups = Array.from({ length: GROUPS }, (_, g) => benchGroup(`group-${String(g).padStart(5, "0")}`, GROUP_CLOUDS, VMS_PER_GROUP));
   const big = benchGroup("big", BIG_CLOUDS, 0, SCALE_UP);
   await store.write(userId, async (tx) => {
-    await insertLaunchConfigurations(tx, SITES);
+    // The OpenStack face knows its own images, by name.
+    await insertLaunchConfigurations(tx, SITES, (site) => (OPENSTACK && site === OPENSTACK_SITE ? IMAGES[0]!.name : "ami-12345678"));
     for (const g of [...groups, big]) await tx.insertGroup(g);
   });
-  await seedRunningVms(store, userId, groups, clouds);
+  await seedRunningVms(store, userId, groups, clouds, (site, token) =>
+    OPENSTACK && site === OPENSTACK_SITE
+      ? {
+          account: BENCH_PROJECT,
+          extra: {
+            imageId: IMAGES[0]!.id,
+            instanceType: "2",
+            idFormat: "uuid",
+            whenFull: "fail",
+            attributes: { name: `phantom-${token}`, userId, networkId: NETWORKS[0]!.id, availabilityZone: "nova", description: "" },
+          },
+        }
+      : { account: ANONYMOUS_ACCOUNT, extra: {} },
+  );
   return big;
+}
+
+/** The OpenStack face in a child process: its URL, and launches and counts through IPC. */
+async function startFace(): Promise<Launcher & { url: string; count(account: string): Promise<number>; stop(): void }> {
+  const child = fork(new URL("./openstack-face.js", import.meta.url), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const waiting = new Map<number, (result: unknown) => void>();
+  let next = 0;
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once("error", reject);
+    child.on("message", (message: { type?: string; url?: string; id?: number; result?: unknown }) => {
+      if (message.type === "ready") resolve(message.url!);
+      else waiting.get(message.id!)?.(message.result);
+    });
+  });
+  const ask = <T>(command: FaceCommand & { id: number }) =>
+    new Promise<T>((resolve) => {
+      waiting.set(command.id, (result) => {
+        waiting.delete(command.id);
+        resolve(result as T);
+      });
+      child.send(command);
+    });
+  return {
+    url,
+    runInstances: async (account, request) =>
+      (await ask<SeededVm[]>({ type: "launch", id: next++, account, request })).map((vm) => ({ ...vm, launchedAt: new Date(vm.launchedAt) })),
+    count: (account) => ask<number>({ type: "count", id: next++, account }),
+    stop: () => child.send({ type: "stop" } satisfies FaceCommand),
+  };
 }
 
 const ms = (n: number) => `${n.toFixed(0)} ms`;
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 
 const dir = mkdtempSync(join(tmpdir(), "phantom-bench-controller-"));
+const random = seededRandom(1);
+const clouds = new Map(SITES.map((site) => [site, new SimulatedCloud({ capacity: CAPACITY, bootSeconds: 0, random })]));
+const face = OPENSTACK ? await startFace() : null;
+/** The account of the benchmark user's project on the face. */
+const BENCH_PROJECT = projectAccount(hashId("project", "default/bench"));
 const config = parseConfig(
   {
     db: `sqlite:${join(dir, "phantom.db")}`,
-    sites: Object.fromEntries(SITES.map((site) => [site, { driver: "simulated", capacity: CAPACITY, boot_seconds: 0 }])),
+    sites: Object.fromEntries(
+      SITES.map((site) => [
+        site,
+        face !== null && site === OPENSTACK_SITE
+          ? { driver: "openstack", auth_url: `${face.url}/identity/v3`, network: "public" }
+          : { driver: "simulated", capacity: CAPACITY, boot_seconds: 0 },
+      ]),
+    ),
   },
   "benchmark",
 );
 const store = await openStore(config.db);
 const box = new SecretBox(randomBytes(32));
 const user = await addUser(store, box, "bench");
-const random = seededRandom(1);
-const clouds = new Map(SITES.map((site) => [site, new SimulatedCloud({ capacity: CAPACITY, bootSeconds: 0, random })]));
+const keystone: OpenStackCredentials = {
+  kind: "openstack",
+  auth: { method: "password", username: "bench", password: "bench-password", userDomain: "Default", project: "bench", projectDomain: "Default" },
+};
+if (OPENSTACK) await setCloudCredentials(store, box, SITES, "bench", OPENSTACK_SITE, keystone);
+
+/** The OpenStack site's HTTP requests, by the port's call: `listServers`, `issueToken`, …. */
+const http = new Map<string, number>();
+/** The real port, counting its calls. */
+function countingPort(): OpenStackPort {
+  const real = fetchOpenStackPort();
+  const counted = {} as Record<string, unknown>;
+  for (const [name, call] of Object.entries(real) as [string, (...args: unknown[]) => Promise<unknown>][]) {
+    counted[name] = (...args: unknown[]) => {
+      http.set(name, (http.get(name) ?? 0) + 1);
+      return call(...args);
+    };
+  }
+  return counted as unknown as OpenStackPort;
+}
 
 let launchRequests: LaunchRequest[] = [];
 let onLaunch: () => void = () => {};
 const drivers = new Map(
-  SITES.map((site) => [
-    site,
-    new WatchedDriver(new SimulatedDriver(site, clouds.get(site)!), (request) => {
-      launchRequests.push(request);
-      onLaunch();
-    }),
+  config.sites.map((site) => [
+    site.name,
+    new WatchedDriver(
+      site.driver === "openstack" ? new OpenStackDriver(site, { port: countingPort() }) : new SimulatedDriver(site.name, clouds.get(site.name)!),
+      (request) => {
+        launchRequests.push(request);
+        onLaunch();
+      },
+    ),
   ]),
 );
+/** `http` summed up, e.g. `20 listServers`. */
+const httpTally = () => [...http].map(([call, n]) => `${n} ${call}`).join(" + ");
 /** Cloud calls as the controller's observer counts them: `call:outcome`. */
 const calls: string[] = [];
 const access = new CloudAccess(config.sites, drivers, store, box, (_site, call, outcome) => calls.push(`${call}:${outcome}`));
@@ -126,22 +223,25 @@ const tally = () => {
 const reconciler = new Reconciler({ store, clouds: access, clock: systemClock, settings: config.controller, logger: createLogger("warn") });
 
 let started = performance.now();
-const big = await seed(store, user.id, clouds);
+const launchers = new Map<string, Launcher>(clouds);
+if (face !== null) launchers.set(OPENSTACK_SITE, face);
+const big = await seed(store, user.id, launchers);
 console.log(`seeded ${GROUPS} groups × ${VMS_PER_GROUP} VMs over ${SITES.length} sites in ${ms(performance.now() - started)}`);
 
 // ── Steady state ──────────────────────────────────────────────────────────────────────────
 started = performance.now();
 const first = await reconciler.runPass();
 console.log(`first pass (loads the snapshot): ${ms(performance.now() - started)}, ${first.instances} VMs in the model`);
-const steady: { wallMs: number; cpuMs: number; calls: number; tally: string; report: PassReport }[] = [];
+const steady: { wallMs: number; cpuMs: number; calls: number; tally: string; http: string; report: PassReport }[] = [];
 for (let k = 0; k < PASSES; k++) {
   calls.length = 0;
+  http.clear();
   const cpu = process.cpuUsage();
   const t0 = performance.now();
   const report = await reconciler.runPass();
   const wallMs = performance.now() - t0;
   const used = process.cpuUsage(cpu);
-  steady.push({ wallMs, cpuMs: (used.user + used.system) / 1000, calls: calls.length, tally: tally(), report });
+  steady.push({ wallMs, cpuMs: (used.user + used.system) / 1000, calls: calls.length, tally: tally(), http: httpTally(), report });
   if (report.launchRequests + report.terminated + report.orphansTerminated + report.failures > 0) {
     throw new Error(`pass ${k + 2} is not steady: ${JSON.stringify(report)}`);
   }
@@ -150,6 +250,7 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 const wall = median(steady.map((s) => s.wallMs));
 const cpu = median(steady.map((s) => s.cpuMs));
 const callsPerPass = Math.max(...steady.map((s) => s.calls));
+const openstackServers = face === null ? 0 : await face.count(BENCH_PROJECT);
 const rss = process.memoryUsage().rss;
 
 // ── SetDesiredCapacity 0 → 1,000, through the API handler and the loop's poke ────────────
@@ -169,6 +270,7 @@ loop.start();
 await idle;
 launchRequests = [];
 calls.length = 0;
+http.clear();
 const allRequested = new Promise<number>((resolve) => {
   onLaunch = () => {
     if (launchRequests.reduce((n, r) => n + r.count, 0) >= SCALE_UP) resolve(performance.now());
@@ -195,11 +297,16 @@ const bigVms = (await store.reads(user.id).instancesOfGroups([big.id])).length;
 console.log(`steady-state pass (median of ${PASSES}): ${ms(wall)} wall, ${ms(cpu)} CPU`);
 console.log(`  per pass: ${steady.map((s) => `${ms(s.wallMs)}/${ms(s.cpuMs)} CPU`).join(", ")}`);
 console.log(`cloud API calls per steady pass: ${callsPerPass} (${steady[0]!.tally}; ${SITES.length} sites, 1 user, ${GROUPS * VMS_PER_GROUP} VMs)`);
+if (OPENSTACK) {
+  console.log(
+    `  ${OPENSTACK_SITE} (openstack → simcloud over HTTP, ${openstackServers} servers): HTTP requests per steady pass: ${steady.map((s) => s.http).join("; ")}`,
+  );
+}
 console.log(`RSS when steady: ${mib(rss)} (max RSS ${mib(process.resourceUsage().maxRSS * 1024)})`);
 console.log(
   `SetDesiredCapacity 0 → ${SCALE_UP}: all launches requested after ${ms(requestedMs)} in ${runInstances} RunInstances ` +
     `(${launchRequests.map((r) => r.count).join(" + ")} VMs); ${bigVms} VMs recorded after ${ms(recordedMs)}; ` +
-    `that pass's cloud calls: ${scaleUpCalls}`,
+    `that pass's cloud calls: ${scaleUpCalls}${OPENSTACK ? `; ${OPENSTACK_SITE}'s HTTP requests: ${httpTally()}` : ""}`,
 );
 console.log("ratios to the targets (≤ 1 is met):");
 console.log(`  steady-state pass / 1 s:          ${(wall / 1000).toFixed(2)}`);
@@ -207,5 +314,7 @@ console.log(`  RSS / 1 GiB:                      ${(rss / 2 ** 30).toFixed(2)}`)
 console.log(`  1,000 launches requested / 1 s:   ${(requestedMs / 1000).toFixed(2)}`);
 console.log(`  cloud calls per pass / sites:     ${(callsPerPass / SITES.length).toFixed(2)}`);
 
+for (const driver of drivers.values()) driver.close();
+face?.stop();
 await store.close();
 rmSync(dir, { recursive: true, force: true });

@@ -5,3 +5,8 @@ export function numberOption(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);
   return at < 0 ? fallback : Number(process.argv[at + 1]);
 }
+
+/** Whether `--<name>` is on the command line. */
+export function flagOption(name: string): boolean {
+  return process.argv.includes(`--${name}`);
+}

@@ -4,13 +4,13 @@
  */
 import { randomUUID } from "node:crypto";
 import { VM_TAGS } from "../src/clouds/driver.js";
-import type { SimulatedCloud } from "../src/clouds/simulated/simulated-cloud.js";
+import type { RunInstancesRequest, SimulatedVm } from "../src/clouds/simulated/simulated-cloud.js";
 import { ANONYMOUS_ACCOUNT } from "../src/clouds/simulated/simulated-driver.js";
 import type { CloudSlot, Group, ManagedInstance } from "../src/core/types.js";
 import type { Store, UserTx } from "../src/store/store.js";
 
-/** The launch configurations `web@<site>` that every benchmark group uses. */
-export async function insertLaunchConfigurations(tx: UserTx, sites: readonly string[]): Promise<void> {
+/** The launch configurations `web@<site>` that every benchmark group uses, with each site's image. */
+export async function insertLaunchConfigurations(tx: UserTx, sites: readonly string[], imageOf: (site: string) => string = () => "ami-12345678"): Promise<void> {
   for (const site of sites) {
     await tx.insertLaunchConfiguration({
       name: `web@${site}`,
@@ -18,7 +18,7 @@ export async function insertLaunchConfigurations(tx: UserTx, sites: readonly str
       site,
       arn: `arn:phantom:autoscaling:phantom:123456789012:launchConfiguration:${randomUUID()}:launchConfigurationName/web@${site}`,
       createdTime: new Date(),
-      spec: { ImageId: "ami-12345678", InstanceType: "m1.small" },
+      spec: { ImageId: imageOf(site), InstanceType: "m1.small" },
     });
   }
 }
@@ -104,6 +104,11 @@ export async function seedGroups(
   await store.controller.apply({ putInstances: instances });
 }
 
+/** What seeding launches on: a simulated cloud, or one in another process. */
+export interface Launcher {
+  runInstances(account: string, request: RunInstancesRequest): Promise<readonly Pick<SimulatedVm, "id" | "instanceType" | "launchedAt">[]>;
+}
+
 /** How many VMs {@link seedRunningVms} records in one `store.controller.apply`. */
 const PUT_BATCH = 20_000;
 
@@ -121,14 +126,19 @@ const PUT_BATCH = 20_000;
  * @param store - the store the groups are already in; its deployment id goes in the tags.
  * @param userId - the groups' owner.
  * @param groups - the groups whose VMs to launch and record.
- * @param clouds - the simulated cloud of each site the groups use, by site name.
+ * @param clouds - the simulated cloud of each site the groups use, by site name (or what launches
+ *   on it in another process).
+ * @param launchAs - the account and the launch's extra members on a site, for a token (default:
+ *   the account of calls without credentials, nothing extra): how a site served through a face
+ *   (OpenStack's project, server names) sees the VMs.
  * @returns each group's VM ids, in launch order, by group name.
  */
 export async function seedRunningVms(
   store: Store,
   userId: string,
   groups: readonly Group[],
-  clouds: ReadonlyMap<string, SimulatedCloud>,
+  clouds: ReadonlyMap<string, Launcher>,
+  launchAs: (site: string, token: string) => { account: string; extra: Partial<RunInstancesRequest> } = () => ({ account: ANONYMOUS_ACCOUNT, extra: {} }),
 ): Promise<Map<string, string[]>> {
   const deployment = await store.controller.deploymentId();
   const vms = new Map<string, string[]>();
@@ -144,7 +154,8 @@ export async function seedRunningVms(
       left -= count;
       const token = randomUUID();
       const tags = { ...propagated, [VM_TAGS.deployment]: deployment, [VM_TAGS.user]: userId, [VM_TAGS.group]: g.id, [VM_TAGS.groupName]: g.name, [VM_TAGS.token]: token };
-      const launched = await clouds.get(site)!.runInstances(ANONYMOUS_ACCOUNT, { imageId: "ami-12345678", instanceType: "m1.small", count, token, tags });
+      const { account, extra } = launchAs(site, token);
+      const launched = await clouds.get(site)!.runInstances(account, { imageId: "ami-12345678", instanceType: "m1.small", count, token, tags, ...extra });
       for (const vm of launched) {
         ids.push(vm.id);
         instances.push({

@@ -146,6 +146,7 @@ export class NovaServers {
 
   /** `GET /servers` (`detail` false) and `GET /servers/detail`. */
   async list(ctx: NovaContext, query: URLSearchParams, detail: boolean): Promise<FaceResponse> {
+    const view = detail ? this.#detailView(ctx) : (vm: SimulatedVm) => this.#brief(ctx, vm);
     const limit = limitOf(query);
     const nameFilter = query.has("name") ? namePattern(query.get("name")!) : null;
     const status = query.get("status")?.toUpperCase();
@@ -160,7 +161,7 @@ export class NovaServers {
       start = at + 1;
     }
     const page = servers.slice(start, start + limit);
-    const body: Record<string, unknown> = { servers: page.map((vm) => (detail ? this.#detail(ctx, vm) : this.#brief(ctx, vm))) };
+    const body: Record<string, unknown> = { servers: page.map(view) };
     if (page.length > 0 && page.length === limit) {
       const next = new URLSearchParams(query);
       next.set("limit", String(limit));
@@ -172,7 +173,7 @@ export class NovaServers {
 
   /** `GET /servers/{id}`. */
   async show(ctx: NovaContext, id: string): Promise<FaceResponse> {
-    return json(200, { server: this.#detail(ctx, await this.#one(ctx, id)) });
+    return json(200, { server: this.#detailView(ctx)(await this.#one(ctx, id)) });
   }
 
   /** `DELETE /servers/{id}`. */
@@ -242,15 +243,21 @@ export class NovaServers {
     return { id: vm.id, links: links(ctx.base, "servers", vm.id), name: serverName(vm) };
   }
 
-  /** A server in the shape of `servers/server-get-resp.json` for the microversion. */
-  #detail(ctx: NovaContext, vm: SimulatedVm) {
+  /** Shows servers of the caller's project in the shape of `servers/server-get-resp.json` for the microversion. */
+  #detailView(ctx: NovaContext): (vm: SimulatedVm) => Record<string, unknown> {
+    const project = ctx.token.project.id;
+    // Nova's host id: the host hashed with the project, so projects cannot compare hosts. One host here.
+    const hostId = createHash("sha224").update(`${project}host`).digest("hex");
+    return (vm) => this.#detail(ctx, vm, project, hostId);
+  }
+
+  #detail(ctx: NovaContext, vm: SimulatedVm, project: string, hostId: string): Record<string, unknown> {
     const attributes = attributesOf(vm);
     const status = statusOf(vm);
     const flavor = flavorById(vm.instanceType) ?? FLAVORS[0]!;
     const image = imageById(vm.imageId);
     const network = networkById(attributes.networkId);
     const failed = status === "ERROR" && vm.stateReason !== null;
-    const project = vm.account.slice(projectAccount("").length);
     return {
       id: vm.id,
       name: serverName(vm),
@@ -258,7 +265,7 @@ export class NovaServers {
       tenant_id: project,
       user_id: attributes.userId,
       metadata: vm.tags,
-      hostId: status === "ACTIVE" ? createHash("sha224").update(`${project}host`).digest("hex") : "",
+      hostId: status === "ACTIVE" ? hostId : "",
       image: image === undefined ? "" : { id: image.id, links: [{ href: `${ctx.base}/compute/images/${image.id}`, rel: "bookmark" }] },
       flavor:
         ctx.version >= 47
@@ -328,14 +335,16 @@ function serverName(vm: SimulatedVm): string {
   return vm.launchSize > 1 ? `${name}-${vm.launchIndex + 1}` : name;
 }
 
-/** A fixed address derived from the server's id: the same server always has the same one. */
+/** A fixed address derived from the server's id (FNV-1a): the same server always has the same one. */
 function address(id: string, prefix: string) {
-  const hash = createHash("sha256").update(id).digest();
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193) >>> 0;
+  const byte = (k: number) => ((hash >>> (8 * k)) & 0xff).toString(16).padStart(2, "0");
   return {
     version: 4,
-    addr: `${prefix}.${hash[0]!}.${(hash[1]! % 254) + 1}`,
+    addr: `${prefix}.${(hash >>> 24) & 0xff}.${((hash >>> 16) & 0xff) % 254 + 1}`,
     "OS-EXT-IPS:type": "fixed",
-    "OS-EXT-IPS-MAC:mac_addr": `fa:16:3e:${[...hash.subarray(2, 5)].map((b) => b.toString(16).padStart(2, "0")).join(":")}`,
+    "OS-EXT-IPS-MAC:mac_addr": `fa:16:3e:${byte(2)}:${byte(1)}:${byte(0)}`,
   };
 }
 

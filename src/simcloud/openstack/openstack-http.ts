@@ -147,9 +147,14 @@ export function objectAt(value: Record<string, unknown>, key: string, where: str
   return member as Record<string, unknown>;
 }
 
+/** Dates written before: a launch's servers share one Date, and listings write it again and again. */
+const written = new WeakMap<Date, string>();
+
 /** An ISO time as OpenStack writes it: seconds, `Z`. */
 export function isoSeconds(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
+  let text = written.get(date);
+  if (text === undefined) written.set(date, (text = `${date.toISOString().slice(0, 19)}Z`));
+  return text;
 }
 
 /** An ISO time with microseconds and no zone, as Nova's `launched_at` and Keystone's `expires_at` (with `Z`). */
