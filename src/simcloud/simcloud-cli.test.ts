@@ -95,8 +95,34 @@ describe("phantom simcloud", { concurrency: true }, () => {
     await assert.rejects(fetch(`${simcloud.url}/`), "nothing listens after the stop");
   });
 
+  test("--openstack serves Keystone in the region asked and Nova with the per-project --quota, beside EC2", async () => {
+    const simcloud = await start(["--listen", "127.0.0.1:0", "--openstack", "--region", "Campus", "--quota", "1", "--boot-seconds", "0"]);
+    const serving = JSON.parse(/^\{.*"msg":"serving".*\}$/m.exec(simcloud.stdout())![0]) as { authUrl: string; region: string };
+    assert.deepEqual(serving, { ...serving, authUrl: `${simcloud.url}/identity/v3`, region: "Campus" });
+    const auth = {
+      auth: {
+        identity: { methods: ["password"], password: { user: { name: "u", domain: { name: "Default" }, password: "p" } } },
+        scope: { project: { name: "p", domain: { name: "Default" } } },
+      },
+    };
+    const issued = await fetch(`${serving.authUrl}/auth/tokens`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(auth) });
+    assert.equal(issued.status, 201);
+    const catalog = ((await issued.json()) as { token: { catalog: { endpoints: { region: string }[] }[] } }).token.catalog;
+    assert.ok(catalog.every((s) => s.endpoints.every((e) => e.region === "Campus")));
+    const create = () =>
+      fetch(`${simcloud.url}/compute/v2.1/servers`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-auth-token": issued.headers.get("x-subject-token")! },
+        body: JSON.stringify({ server: { name: "s", imageRef: "7f0a4b2e-5c1d-4e8f-9a3b-2d6c8e1f0a41", flavorRef: "1" } }),
+      });
+    assert.equal((await create()).status, 202);
+    assert.equal((await create()).status, 403, "--quota 1");
+    const { code } = await simcloud.stop("SIGTERM");
+    assert.equal(code, 0);
+  });
+
   test("refuses bad options with one line on stderr", async () => {
-    for (const args of [[], ["--listen", "nowhere"], ["--listen", "127.0.0.1:0", "--capacity", "-1"], ["--listen", "127.0.0.1:0", "--api-error-rate", "2"]]) {
+    for (const args of [[], ["--listen", "nowhere"], ["--listen", "127.0.0.1:0", "--capacity", "-1"], ["--listen", "127.0.0.1:0", "--api-error-rate", "2"], ["--listen", "127.0.0.1:0", "--quota", "x"]]) {
       const r = await refused(args);
       assert.notEqual(r.code, 0, args.join(" "));
       assert.equal(r.stderr.trimEnd().split("\n").length, 1, `${args.join(" ")}: ${r.stderr}`);
