@@ -94,8 +94,10 @@ describe("FakeDriver", () => {
 driverConformance("FakeDriver", async () => {
   let now = T0;
   const capacity = 4;
+  const driver = new FakeDriver({ clock: () => new Date(now), capacity, bootSeconds: 5 });
   return {
-    driver: new FakeDriver({ clock: () => new Date(now), capacity, bootSeconds: 5 }),
+    driver,
+    failBoots: () => driver.failBoots(),
     credentials: { accessKeyId: "AKIAALICE", secretAccessKey: "s" },
     otherCredentials: { accessKeyId: "AKIABOB", secretAccessKey: "s" },
     capacity,

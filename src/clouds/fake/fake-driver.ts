@@ -107,6 +107,11 @@ export class FakeDriver implements CloudDriver {
     return vm !== undefined && this.cloud.kill(vm.account, id);
   }
 
+  /** Makes every VM launched from now on fail to boot: `pending`, then `terminated` at boot time. */
+  failBoots(): void {
+    this.cloud.setLaunchFailureRate(1);
+  }
+
   /** Changes how many VMs fit; launches beyond it fail with `InsufficientInstanceCapacity`. */
   setCapacity(capacity: number): void {
     this.cloud.setCapacity(capacity);

@@ -17,7 +17,7 @@ import { projectAccount } from "./nova-servers.js";
 import { OpenStackCli, openstackCli } from "./openstack-cli.test-support.js";
 
 const CAPACITY = 4;
-const QUOTA = 3;
+const QUOTA = 2;
 const CIRROS = "cirros-0.6.2-x86_64-disk";
 const PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBvX9q6sH1BkqvF0v2t0c8qI5HbkmqGvXkYy5fmn9OrS alice@laptop";
 
@@ -69,12 +69,11 @@ describe("the openstack command against simcloud's OpenStack face", { skip: skip
     ]);
   });
 
-  test("keypair create --public-key imports Alice's key", async () => {
+  test("keypair create --public-key imports Alice's key, with the fingerprint ssh-keygen -l -E md5 gives it", async () => {
     const file = join(home.dir, "alice.pub");
     await writeFile(file, `${PUBLIC_KEY}\n`);
     const pair = await alice.json<{ name: string; fingerprint: string }>(["keypair", "create", "--public-key", file, "alice-key"]);
-    assert.equal(pair.name, "alice-key");
-    assert.deepEqual((await alice.json<{ Name: string }[]>(["keypair", "list"])).map((k) => k.Name), ["alice-key"]);
+    assert.deepEqual([pair.name, pair.fingerprint], ["alice-key", "a3:83:8b:a6:eb:1f:d7:d3:a2:4b:c7:79:0c:b1:8a:74"]);
   });
 
   test("server create --wait (password): ACTIVE, with the flavor, image, key and metadata asked for", async () => {
@@ -117,9 +116,6 @@ describe("the openstack command against simcloud's OpenStack face", { skip: skip
     assert.deepEqual((await robot.json<ListedServer[]>(["server", "list"])).map((s) => s.Name), ["robot-1"]);
     assert.deepEqual((await alice.json<ListedServer[]>(["server", "list"])).map((s) => s.Name), ["web-1"]);
     assert.deepEqual(cloud.instances(robotAccount).map((vm) => vm.id), [server.id]);
-    const denied = await alice.run(["server", "show", String(server.id)]);
-    assert.notEqual(denied.code, 0);
-    assert.match(denied.stderr, /No server with a name or ID of/);
   });
 
   test("a full cloud: server create --wait fails, and the server is ERROR with Nova's No valid host fault", async () => {
@@ -134,17 +130,15 @@ describe("the openstack command against simcloud's OpenStack face", { skip: skip
   });
 
   test("over its quota a project is refused: 403 Quota exceeded for instances (its failed server counts)", async () => {
-    await alice.json(["server", "create", "--flavor", "m1.tiny", "--image", CIRROS, "extra"]);
     const refused = await alice.run(["server", "create", "--flavor", "m1.tiny", "--image", CIRROS, "too-many"]);
     assert.notEqual(refused.code, 0);
-    assert.match(refused.stderr, /Quota exceeded for instances: Requested 1, but already used 3 of 3 instances \(HTTP 403\)/);
+    assert.match(refused.stderr, /Quota exceeded for instances: Requested 1, but already used 2 of 2 instances \(HTTP 403\)/);
   });
 
   test("server delete --wait: gone from the list and from the cloud, failed server included", async () => {
-    await alice.ok(["server", "delete", "--wait", "web-1", "squeezed", "extra"]);
+    await alice.ok(["server", "delete", "--wait", "web-1", "squeezed"]);
     await robot.ok(["server", "delete", "--wait", "robot-1"]);
     assert.deepEqual(await alice.json(["server", "list"]), []);
-    assert.deepEqual(await robot.json(["server", "list"]), []);
     assert.ok(cloud.instances().every((vm) => vm.state === "terminated" && vm.deletedByOwner));
   });
 });
