@@ -51,7 +51,7 @@ function address(value: string): { host: string; port: number } {
 export function registerSimcloud(program: Command): void {
   program
     .command("simcloud")
-    .description("serve a simulated cloud as an EC2-compatible endpoint (any credentials; each access key is its own account)")
+    .description("serve a simulated cloud as an EC2-compatible endpoint, and with --openstack as an OpenStack (any credentials; each access key or project is its own account)")
     .requiredOption("--listen <host:port>", "address to listen on (port 0 picks a free one)", address)
     .option("--capacity <n>", "most VMs not terminated at once; launches beyond it get InsufficientInstanceCapacity", wholeNumber, 100)
     .option("--boot-seconds <s>", "seconds from launch until a VM is running", number(0), 2)
@@ -59,7 +59,7 @@ export function registerSimcloud(program: Command): void {
     .option("--api-error-rate <r>", "fraction of API calls that fail with InternalError or Unavailable", number(0, 1), 0)
     .option("--api-latency-ms <ms>", "milliseconds each API call waits before it answers", number(0), 0)
     .option("--death-rate <r>", "chance per running VM per hour of dying behind its owner's back", number(0), 0)
-    .option("--quota <n>", "most VMs not terminated per account (OpenStack project); beyond it: InstanceLimitExceeded, or 403 Quota exceeded", wholeNumber)
+    .option("--quota <n>", "most VMs per account (OpenStack: per project, failed servers counted until deleted); beyond it InstanceLimitExceeded, or 403 Quota exceeded", wholeNumber)
     .option("--openstack", "also serve the cloud through Keystone v3 (/identity/v3), Nova, Glance and Neutron; when full, servers go to ERROR")
     .option("--region <name>", "the OpenStack catalog's region", "RegionOne")
     .action(async (options: SimcloudOptions) => {

@@ -57,12 +57,12 @@ export interface OpenStackSite {
 }
 
 /** Retries of idempotent calls unless configured otherwise: 4 calls over about 3 s at most. */
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 200, maxDelayMs: 2_000 };
+const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 200, maxDelayMs: 2_000 };
 
 /** Servers per page of `GET /servers/detail` (Nova's default largest). */
 export const SERVER_PAGE = 1000;
 /** How long a flavor, image or network found by name is trusted. */
-export const LOOKUP_TTL_MS = 10 * 60_000;
+const LOOKUP_TTL_MS = 10 * 60_000;
 /** The prefix of every server Phantom launches; the launch token follows. */
 export const SERVER_NAME_PREFIX = "phantom-";
 /** Most pages of one listing: 10 million servers. */

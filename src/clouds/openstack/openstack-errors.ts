@@ -19,10 +19,10 @@ import { CloudError, type CloudErrorKind } from "../driver.js";
 import { OpenStackHttpError, OpenStackProtocolError } from "./openstack-port.js";
 
 /** The code of a quota refusal, whatever the service called it. */
-export const QUOTA_EXCEEDED = "QuotaExceeded";
+const QUOTA_EXCEEDED = "QuotaExceeded";
 
 /** The kind of an HTTP failure of `status` saying `message`. */
-export function classifyOpenStackStatus(status: number, message: string): CloudErrorKind {
+function classifyOpenStackStatus(status: number, message: string): CloudErrorKind {
   if ((status === 403 || status === 413) && /quota exceeded/i.test(message)) return "capacity";
   if (status === 401 || status === 403) return "auth";
   if (status === 413 || status === 429) return "throttled";

@@ -119,7 +119,7 @@ export class OpenStackProtocolError extends Error {
 }
 
 /** How long the real port waits for an answer (connection included). */
-export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 /** Most bytes of an error body kept for its message. */
 const MAX_ERROR_TEXT = 2_000;
 /** The most pages of flavors read, so a cloud answering in circles cannot loop us. */
@@ -196,7 +196,7 @@ export function fetchOpenStackPort(options: { readonly timeoutMs?: number } = {}
 }
 
 /** Keystone v3's request body for the credentials: a project-scoped password, or an application credential. */
-export function tokenRequest(auth: OpenStackAuth): unknown {
+function tokenRequest(auth: OpenStackAuth): unknown {
   if (auth.method === "application_credential") {
     return { auth: { identity: { methods: ["application_credential"], application_credential: { id: auth.id, secret: auth.secret } } } };
   }
@@ -234,7 +234,7 @@ function httpError(response: Response, body: string): OpenStackHttpError {
  * Keystone's `{"error": {"code": 401, "title": "Unauthorized", "message": …}}`, Neutron's
  * `{"NeutronError": {"type": …, "message": …}}`; nothing for other bodies (Glance's text).
  */
-export function errorOf(body: string): { name: string | undefined; message: string | undefined } {
+function errorOf(body: string): { name: string | undefined; message: string | undefined } {
   let json: unknown;
   try {
     json = JSON.parse(body);

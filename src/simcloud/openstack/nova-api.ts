@@ -97,7 +97,7 @@ export class NovaApi {
 }
 
 /** The minor number of the microversion asked for. @throws OpenStackApiError 400 malformed, 406 not served */
-export function microversionOf(headers: ReadonlyMap<string, string>): number {
+function microversionOf(headers: ReadonlyMap<string, string>): number {
   const standard = headers
     .get("openstack-api-version")
     ?.split(",")
