@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", "data/", ".ci-work/"] },
+  { ignores: ["dist/", "node_modules/", "data/", ".ci-work/", "test-output/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -32,6 +32,19 @@ export default tseslint.config(
   },
   {
     files: ["**/*.mjs", "**/*.js"],
+    ignores: ["ui/**"],
     languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly" } },
+  },
+  {
+    // The dashboard: plain JavaScript modules run by the browser.
+    files: ["ui/**/*.js"],
+    languageOptions: {
+      sourceType: "module",
+      globals: Object.fromEntries(
+        ["window", "document", "location", "sessionStorage", "fetch", "crypto", "TextEncoder", "DOMParser", "FormData", "Node", "setInterval", "clearInterval", "console"].map(
+          (name) => [name, "readonly"],
+        ),
+      ),
+    },
   },
 );

@@ -1,11 +1,15 @@
 /**
  * One server of the API benchmark, run as its own process so the load generator does not share
  * its event loop:
- *   node dist/bench/api-server.js phantom        Phantom with 20 groups × 10 instances seeded
+ *   node dist/bench/api-server.js phantom        Phantom with two users: "bench" with 20 groups ×
+ *                                                10 instances seeded, and "other" with none
  *   node dist/bench/api-server.js bare FILE      a bare node:http server answering FILE's bytes
- * Prints one JSON line with what the load generator needs, then serves until killed.
+ * Prints one JSON line with what the load generator needs, then serves until killed. Each line
+ * read on stdin (when it is a pipe) is answered with a JSON line of the CPU time used so far
+ * (`{"cpuUs": …}`, user + system), so the load generator can take CPU per request.
  */
 import { createServer } from "node:http";
+import { createInterface } from "node:readline";
 import { readFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,6 +24,14 @@ const [mode, arg] = process.argv.slice(2);
 // Exit normally on SIGINT so `--cpu-prof` can write its profile.
 process.on("SIGINT", () => process.exit(0));
 
+/** Answers each line on stdin with the CPU time this process used so far. */
+async function answerCpuQueries(): Promise<void> {
+  for await (const _line of createInterface({ input: process.stdin })) {
+    const { user, system } = process.cpuUsage();
+    process.stdout.write(JSON.stringify({ cpuUs: user + system }) + "\n");
+  }
+}
+
 if (mode === "bare") {
   const body = readFileSync(arg!);
   const server = createServer((req, res) => {
@@ -32,6 +44,7 @@ if (mode === "bare") {
   server.listen(0, "127.0.0.1", () => {
     const address = server.address() as { port: number };
     process.stdout.write(JSON.stringify({ url: `http://127.0.0.1:${address.port}` }) + "\n");
+    void answerCpuQueries();
   });
 } else if (mode === "phantom") {
   const dir = mkdtempSync(join(tmpdir(), "phantom-bench-"));
@@ -50,8 +63,15 @@ if (mode === "bare") {
   });
   const user = await addUser(phantom.store, phantom.box, "bench");
   await seedGroups(phantom.store, user.id, { groups: 20, instancesPerGroup: 10, sites: ["hotel", "ec2"] });
+  const other = await addUser(phantom.store, phantom.box, "other");
   process.stdout.write(
-    JSON.stringify({ url: phantom.url, accessKeyId: user.accessKeyId, secretAccessKey: user.secretAccessKey }) + "\n",
+    JSON.stringify({
+      url: phantom.url,
+      accessKeyId: user.accessKeyId,
+      secretAccessKey: user.secretAccessKey,
+      otherAccessKeyId: other.accessKeyId,
+      otherSecretAccessKey: other.secretAccessKey,
+    }) + "\n",
   );
 } else {
   process.stderr.write("usage: api-server.js phantom [nocache] | bare FILE\n");

@@ -8,8 +8,6 @@
  * Each server runs in its own process pinned to CPU 1 when `taskset` exists; the load generator
  * runs here, pinned to CPU 0.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createInterface } from "node:readline";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,22 +16,10 @@ import { authenticate } from "../src/aws-wire/auth/authenticate.js";
 import { parseParams } from "../src/aws-wire/query/params.js";
 import { signedPost } from "./sign.js";
 import { numberOption } from "./options.js";
+import { pinLoadGenerator, startServer } from "./server-process.js";
 
 const seconds = numberOption("seconds", 10);
-const hasTaskset = spawnSync("taskset", ["-p", String(process.pid)]).status === 0;
-if (hasTaskset) spawnSync("taskset", ["-cp", "0", String(process.pid)]);
-
-const serverScript = new URL("./api-server.js", import.meta.url).pathname;
-const children: ChildProcess[] = [];
-process.on("exit", () => children.forEach((c) => c.kill()));
-
-async function startServer(args: string[]): Promise<Record<string, string>> {
-  const command = hasTaskset ? ["taskset", "-c", "1", process.execPath] : [process.execPath];
-  const child = spawn(command[0]!, [...command.slice(1), serverScript, ...args], { stdio: ["ignore", "pipe", "inherit"] });
-  children.push(child);
-  const first = await createInterface({ input: child.stdout! })[Symbol.asyncIterator]().next();
-  return JSON.parse(first.value as string) as Record<string, string>;
-}
+pinLoadGenerator();
 
 const BODY = "Action=DescribeAutoScalingGroups&Version=2011-01-01";
 
@@ -44,7 +30,7 @@ async function load(url: string, headers: Record<string, string>) {
   return r;
 }
 
-const phantom = await startServer(["phantom"]);
+const phantom = (await startServer(["phantom"])).info;
 const credentials = { accessKeyId: phantom.accessKeyId!, secretAccessKey: phantom.secretAccessKey! };
 const headers = await signedPost(phantom.url!, BODY, credentials);
 const sample = await fetch(phantom.url!, { method: "POST", headers, body: BODY });
@@ -54,9 +40,9 @@ if (sample.status !== 200 || (sampleBody.match(/<AutoScalingGroupName>/g) ?? [])
 }
 const bodyFile = join(mkdtempSync(join(tmpdir(), "phantom-bench-")), "body.xml");
 writeFileSync(bodyFile, sampleBody);
-const uncached = await startServer(["phantom", "nocache"]);
+const uncached = (await startServer(["phantom", "nocache"])).info;
 const uncachedHeaders = await signedPost(uncached.url!, BODY, { accessKeyId: uncached.accessKeyId!, secretAccessKey: uncached.secretAccessKey! });
-const bare = await startServer(["bare", bodyFile]);
+const bare = (await startServer(["bare", bodyFile])).info;
 
 const results = {
   bare: await load(bare.url!, headers),

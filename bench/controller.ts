@@ -16,7 +16,13 @@
  * credentials; the HTTP requests it makes per steady pass are printed too (its one listing, in
  * pages of 1,000 servers).
  *
- *   npm run bench:controller [-- --groups 10000 --vms 10 --passes 5] [--openstack]
+ * - every group crossing its threshold at once (each group's desired capacity one higher, in one
+ *   transaction): the pass that launches a VM for each, and its launch calls;
+ * - one group of `--huge` VMs (default 100,000) scaled to 0, and another deleted with
+ *   ForceDelete: the pass that decides and asks for the terminations, and the one that
+ *   confirms them.
+ *
+ *   npm run bench:controller [-- --groups 10000 --vms 10 --passes 5 --huge 100000] [--openstack]
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -40,6 +46,7 @@ import { CloudAccess } from "../src/controller/cloud-access.js";
 import { systemClock } from "../src/controller/clock.js";
 import { ControllerLoop } from "../src/controller/controller-loop.js";
 import { Reconciler, type PassReport } from "../src/controller/reconciler.js";
+import { soleReplicaShards } from "../src/test-support/sole-replica.js";
 import type { Group } from "../src/core/types.js";
 import { createLogger } from "../src/observability/logger.js";
 import { SecretBox } from "../src/secrets/secret-box.js";
@@ -47,6 +54,7 @@ import { openStore } from "../src/store/open-store.js";
 import type { Store } from "../src/store/store.js";
 import { addUser } from "../src/users/user-accounts.js";
 import { flagOption, numberOption } from "./options.js";
+import { median, timed } from "./timing.js";
 import type { FaceCommand, SeededVm } from "./openstack-face.js";
 import { benchGroup, insertLaunchConfigurations, seedRunningVms, type Launcher } from "./seed.js";
 
@@ -57,6 +65,8 @@ const PASSES = numberOption("passes", 5);
 const OPENSTACK = flagOption("openstack");
 const OPENSTACK_SITE = "s1";
 const SCALE_UP = 1_000;
+/** The VMs of the one huge group scaled to 0, and of the one deleted. */
+const HUGE = numberOption("huge", 100_000);
 /** Room for everything: no site ever answers InsufficientInstanceCapacity. */
 const CAPACITY = 1_000_000;
 const SITES = ["s1", "s2", "s3", "s4", "s5"];
@@ -93,7 +103,7 @@ class WatchedDriver implements CloudDriver {
  * The groups in the store, and their VMs launched on the clouds (tagged and tokened as the
  * controller launches them) and recorded in the store as in service.
  */
-async function seed(store: Store, userId: string, clouds: ReadonlyMap<string, Launcher>): Promise<Group> {
+async function seed(store: Store, userId: string, clouds: ReadonlyMap<string, Launcher>): Promise<{ big: Group; groups: Group[] }> {
   const groups = Array.from({ length: GROUPS }, (_, g) => benchGroup(`group-${String(g).padStart(5, "0")}`, GROUP_CLOUDS, VMS_PER_GROUP));
   const big = benchGroup("big", BIG_CLOUDS, 0, SCALE_UP);
   await store.write(userId, async (tx) => {
@@ -115,7 +125,7 @@ async function seed(store: Store, userId: string, clouds: ReadonlyMap<string, La
         }
       : { account: ANONYMOUS_ACCOUNT, extra: {} },
   );
-  return big;
+  return { big, groups };
 }
 
 /** The OpenStack face in a child process: its URL, and launches and counts through IPC. */
@@ -220,12 +230,15 @@ const tally = () => {
   return [...counts].map(([c, n]) => `${n} ${c}`).join(" + ");
 };
 // The controller's documented defaults (interval 5 s, …): a pass runs only when the bench asks.
-const reconciler = new Reconciler({ store, clouds: access, clock: systemClock, settings: config.controller, logger: createLogger("warn") });
+// One replica holding every shard; its leases outlast the benchmark.
+const settings = { ...config.controller, leaseMs: 7_200_000 };
+const shards = await soleReplicaShards(store, systemClock, settings, { holder: "bench" });
+const reconciler = new Reconciler({ store, clouds: access, clock: systemClock, settings, logger: createLogger("warn"), shards });
 
 let started = performance.now();
 const launchers = new Map<string, Launcher>(clouds);
 if (face !== null) launchers.set(OPENSTACK_SITE, face);
-const big = await seed(store, user.id, launchers);
+const { big, groups } = await seed(store, user.id, launchers);
 console.log(`seeded ${GROUPS} groups × ${VMS_PER_GROUP} VMs over ${SITES.length} sites in ${ms(performance.now() - started)}`);
 
 // ── Steady state ──────────────────────────────────────────────────────────────────────────
@@ -236,17 +249,17 @@ const steady: { wallMs: number; cpuMs: number; calls: number; tally: string; htt
 for (let k = 0; k < PASSES; k++) {
   calls.length = 0;
   http.clear();
-  const cpu = process.cpuUsage();
-  const t0 = performance.now();
-  const report = await reconciler.runPass();
-  const wallMs = performance.now() - t0;
-  const used = process.cpuUsage(cpu);
-  steady.push({ wallMs, cpuMs: (used.user + used.system) / 1000, calls: calls.length, tally: tally(), http: httpTally(), report });
+  const { wallMs, cpuMs, report } = await timedPass();
+  steady.push({ wallMs, cpuMs, calls: calls.length, tally: tally(), http: httpTally(), report });
   if (report.launchRequests + report.terminated + report.orphansTerminated + report.failures > 0) {
     throw new Error(`pass ${k + 2} is not steady: ${JSON.stringify(report)}`);
   }
 }
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+/** One pass run directly (no loop), with its wall time and CPU. */
+async function timedPass(): Promise<{ wallMs: number; cpuMs: number; report: PassReport }> {
+  const { value: report, wallMs, cpuMs } = await timed(() => reconciler.runPass());
+  return { wallMs, cpuMs, report };
+}
 const wall = median(steady.map((s) => s.wallMs));
 const cpu = median(steady.map((s) => s.cpuMs));
 const callsPerPass = Math.max(...steady.map((s) => s.calls));
@@ -256,12 +269,9 @@ const rss = process.memoryUsage().rss;
 // ── SetDesiredCapacity 0 → 1,000, through the API handler and the loop's poke ────────────
 let onPassDone: () => void = () => {};
 const passDone = () => new Promise<void>((resolve) => (onPassDone = resolve));
-const loop = new ControllerLoop(reconciler, store.controller, {
-  holder: "bench",
+const loop = new ControllerLoop(reconciler, shards, {
   // No timed pass during the measurement: the poke alone runs it.
   intervalMs: 3_600_000,
-  leaseMs: 7_200_000,
-  clock: systemClock,
   logger: createLogger("warn"),
   onPass: () => onPassDone(),
 });
@@ -313,6 +323,56 @@ console.log(`  steady-state pass / 1 s:          ${(wall / 1000).toFixed(2)}`);
 console.log(`  RSS / 1 GiB:                      ${(rss / 2 ** 30).toFixed(2)}`);
 console.log(`  1,000 launches requested / 1 s:   ${(requestedMs / 1000).toFixed(2)}`);
 console.log(`  cloud calls per pass / sites:     ${(callsPerPass / SITES.length).toFixed(2)}`);
+
+// ── Every group crosses its threshold at once: one more VM for each ──────────────────────
+// As when all of them cross a sensor threshold in one pass: each group's desired capacity
+// rises by one (written in one transaction, as the metric step's batch does), and one pass
+// launches a VM for each on its last site, s5. The loop gave the shards up when it stopped:
+// take them again and reload the model first.
+await shards.round();
+await timedPass();
+await store.write(user.id, async (tx) => {
+  for (const g of groups) await tx.updateGroup({ ...g, desiredCapacity: g.desiredCapacity + 1 });
+});
+launchRequests = [];
+calls.length = 0;
+const crossing = await timedPass();
+const crossingCalls = tally();
+const crossingRequests = launchRequests.length;
+
+// ── One group of HUGE VMs scaled to 0, and another deleted ────────────────────────────────
+const hugeClouds = SITES.map((site, i) => ({ site, max: i === SITES.length - 1 ? -1 : Math.floor(HUGE / SITES.length) }));
+/** Seeds a group of HUGE VMs in service and runs the pass that loads it (steady). */
+async function seedHuge(name: string): Promise<{ group: Group; loadMs: number }> {
+  const group = benchGroup(name, hugeClouds, HUGE, HUGE);
+  await store.write(user.id, (tx) => tx.insertGroup(group));
+  await seedRunningVms(store, user.id, [group], launchers);
+  const loaded = await timedPass();
+  if (loaded.report.launchRequests + loaded.report.terminated > 0) throw new Error(`${name} is not steady: ${JSON.stringify(loaded.report)}`);
+  return { group, loadMs: loaded.wallMs };
+}
+const shrink = await seedHuge("huge-shrink");
+await AUTOSCALING_ACTIONS.SetDesiredCapacity!.handle({ AutoScalingGroupName: shrink.group.name, DesiredCapacity: 0 }, ctx);
+const toZero = await timedPass();
+const toZeroConfirmed = await timedPass();
+const removal = await seedHuge("huge-delete");
+await AUTOSCALING_ACTIONS.DeleteAutoScalingGroup!.handle({ AutoScalingGroupName: removal.group.name, ForceDelete: true }, ctx);
+const deleting = await timedPass();
+const deleted = await timedPass();
+const hugeLeft = (await store.reads(user.id).instancesOfGroups([shrink.group.id, removal.group.id])).length;
+const removalGone = (await store.reads(user.id).getGroup(removal.group.name)) === null;
+const passFigures = (p: { wallMs: number; cpuMs: number; report: PassReport }, what: keyof PassReport) =>
+  `${ms(p.wallMs)} wall, ${ms(p.cpuMs)} CPU, ${p.report[what]} ${what}`;
+console.log(
+  `${GROUPS} groups cross their threshold at once (desired +1 each): the pass ${passFigures(crossing, "launched")} ` +
+    `in ${crossingRequests} launch calls (${crossingCalls})`,
+);
+console.log(`one group of ${HUGE} VMs: the pass that loads it ${ms(shrink.loadMs)}`);
+console.log(`  scaled to 0: the pass ${passFigures(toZero, "terminated")}; the next (confirms) ${passFigures(toZeroConfirmed, "instances")}`);
+console.log(
+  `  another deleted (ForceDelete): the pass ${passFigures(deleting, "terminated")}; the next ${passFigures(deleted, "instances")}; ` +
+    `${hugeLeft} VMs left, group ${removalGone ? "gone" : "still there"}`,
+);
 
 for (const driver of drivers.values()) driver.close();
 face?.stop();

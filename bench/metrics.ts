@@ -8,8 +8,10 @@
  *    in all. autocannon (here, on CPU 0) cycles through 15 pre-signed bodies for `--seconds` at
  *    1, 16 and 64 connections; a bare node:http server answering the same response body is
  *    measured at 16 connections in the same run. Prints requests/s, values/s, p50/p99 latency,
- *    the ratio to bare, and the metric_points / metric_series rows and the server's RSS after
- *    the run (one row per series and minute, whatever the rate).
+ *    the ratio to bare, each server's CPU time per request (its own `process.cpuUsage` over
+ *    the measured seconds: steadier than requests/s on a machine other work loads), and the
+ *    metric_points / metric_series rows and the server's RSS after the run (one row per series
+ *    and minute, whatever the rate). `--api-only` stops after this part.
  *
  * 2. The controller's metric step: `--groups` groups × `--vms` VMs over five simulated sites with
  *    zero latency, seeded as bench/controller.ts seeds them, in this process on a SQLite file.
@@ -22,13 +24,14 @@
  *    - one pass in which every group crosses its up-threshold: N capacity changes (and N
  *      launches of one VM) written in one batch.
  *
- *   npm run bench:metrics [-- --seconds 10 --groups 10000 --vms 10 --passes 3 --instance-series]
+ *   npm run bench:metrics [-- --seconds 10 --groups 10000 --vms 10 --passes 3 --instance-series --api-only]
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
 import { randomBytes } from "node:crypto";
 import SQLite from "better-sqlite3";
 import autocannon, { type Result } from "autocannon";
@@ -41,6 +44,7 @@ import { CloudAccess } from "../src/controller/cloud-access.js";
 import { systemClock } from "../src/controller/clock.js";
 import { MetricScaler } from "../src/controller/metric-scaler.js";
 import { Reconciler, type PassReport } from "../src/controller/reconciler.js";
+import { soleReplicaShards } from "../src/test-support/sole-replica.js";
 import { minuteOf } from "../src/core/metric-data.js";
 import type { Group, MetricPoint } from "../src/core/types.js";
 import { createLogger } from "../src/observability/logger.js";
@@ -48,7 +52,8 @@ import { SecretBox } from "../src/secrets/secret-box.js";
 import { openStore } from "../src/store/open-store.js";
 import type { Store } from "../src/store/store.js";
 import { addUser } from "../src/users/user-accounts.js";
-import { numberOption } from "./options.js";
+import { flagOption, numberOption } from "./options.js";
+import { median, timed } from "./timing.js";
 import { benchGroup, insertLaunchConfigurations, seedRunningVms } from "./seed.js";
 import { signedPost } from "./sign.js";
 
@@ -56,12 +61,12 @@ const SECONDS = numberOption("seconds", 10);
 const GROUPS = numberOption("groups", 10_000);
 const VMS_PER_GROUP = numberOption("vms", 10);
 const PASSES = numberOption("passes", 3);
-const INSTANCE_SERIES = process.argv.includes("--instance-series");
+const INSTANCE_SERIES = flagOption("instance-series");
+const API_ONLY = flagOption("api-only");
 
 const ms = (n: number) => `${n.toFixed(0)} ms`;
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 const int = (n: number) => Math.round(n).toLocaleString("en-US");
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /**
  * `f` run up to `--passes` times, fewer once `budgetMs` of wall time is spent (at least once):
@@ -77,16 +82,6 @@ async function repeated<T>(f: () => Promise<T>, check: (value: T, k: number) => 
     spent += t.wallMs;
   }
   return { wallMs: median(all.map((p) => p.wallMs)), cpuMs: median(all.map((p) => p.cpuMs)), all };
-}
-
-/** Wall and CPU time of `f`. */
-async function timed<T>(f: () => Promise<T>): Promise<{ value: T; wallMs: number; cpuMs: number }> {
-  const cpu = process.cpuUsage();
-  const t0 = performance.now();
-  const value = await f();
-  const wallMs = performance.now() - t0;
-  const used = process.cpuUsage(cpu);
-  return { value, wallMs, cpuMs: (used.user + used.system) / 1000 };
 }
 
 // ══ The Phantom server of part 1, run as a child: `node dist/bench/metrics.js serve` ═══════════
@@ -115,6 +110,7 @@ async function serve(): Promise<void> {
         series: count("metric_series"),
         minutes: minutes.n,
         rss: process.memoryUsage().rss,
+        cpuUs: process.cpuUsage().user + process.cpuUsage().system,
         maxRss: process.resourceUsage().maxRSS * 1024,
       }) + "\n",
     );
@@ -129,7 +125,7 @@ const CONCURRENCY = [1, 16, 64];
 const BARE_CONCURRENCY = 16;
 
 /** The PutMetricData bodies: body k has the VMs 20k … 20k+19 of 300, each with a value. */
-function putBodies(): string[] {
+export function putBodies(): string[] {
   const bodies: string[] = [];
   for (let k = 0; k < API_SERIES / VALUES_PER_REQUEST; k++) {
     const params = new URLSearchParams({ Action: "PutMetricData", Version: "2010-08-01", Namespace: "Bench" });
@@ -148,6 +144,8 @@ function putBodies(): string[] {
 }
 
 interface ServerStats {
+  /** CPU time the server used so far, user + system. */
+  cpuUs: number;
   points: number;
   series: number;
   minutes: number;
@@ -155,10 +153,16 @@ interface ServerStats {
   maxRss: number;
 }
 
+/** A measured run: autocannon's figures and the server's CPU time per request. */
+interface LoadRun {
+  result: Result;
+  cpuUsPerRequest: number;
+}
+
 interface ApiFigures {
   bodyBytes: number;
-  runs: { connections: number; result: Result }[];
-  bare: Result;
+  runs: ({ connections: number } & LoadRun)[];
+  bare: LoadRun;
   before: ServerStats;
   after: ServerStats;
 }
@@ -198,25 +202,32 @@ async function apiPart(): Promise<ApiFigures> {
   writeFileSync(bodyFile, sampleBody);
   const bare = start(new URL("./api-server.js", import.meta.url).pathname, ["bare", bodyFile]);
   const bareUrl = ((await bare.next()) as { url: string }).url;
+  const bareCpu = async () => {
+    bare.child.stdin!.write("cpu\n");
+    return ((await bare.next()) as { cpuUs: number }).cpuUs;
+  };
+  const phantomCpu = async () => (await stats()).cpuUs;
 
-  const load = async (url: string, connections: number) => {
+  const load = async (url: string, connections: number, cpuUs: () => Promise<number>): Promise<LoadRun> => {
     // Signed just before each run, so no signature gets old.
     const requests = await signAll();
     // autocannon's `requests`: each connection cycles through them (bench/autocannon.d.ts lacks it).
     const options = (duration: number) => ({ url, connections, duration, requests }) as Parameters<typeof autocannon>[0];
     await autocannon(options(2)); // warm-up
+    const cpu0 = await cpuUs();
     const r = await autocannon(options(SECONDS));
+    const cpuUsPerRequest = ((await cpuUs()) - cpu0) / r.requests.total;
     if (r.non2xx > 0 || r.errors > 0) throw new Error(`${url}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-    return r;
+    return { result: r, cpuUsPerRequest };
   };
   const before = await stats();
-  const bareResult = await load(bareUrl, BARE_CONCURRENCY);
+  const bareRun = await load(bareUrl, BARE_CONCURRENCY, bareCpu);
   const runs: ApiFigures["runs"] = [];
-  for (const connections of CONCURRENCY) runs.push({ connections, result: await load(phantom.url, connections) });
+  for (const connections of CONCURRENCY) runs.push({ connections, ...(await load(phantom.url, connections, phantomCpu)) });
   const after = await stats();
   killChildren();
   rmSync(join(bodyFile, ".."), { recursive: true, force: true });
-  return { bodyBytes: bodies[0]!.length, runs, bare: bareResult, before, after };
+  return { bodyBytes: bodies[0]!.length, runs, bare: bareRun, before, after };
 }
 
 // ══ Part 2: the metric step of the reconcile pass ════════════════════════════════════════════
@@ -343,7 +354,9 @@ async function controllerPart(): Promise<ControllerFigures> {
   const access = new CloudAccess(config.sites, drivers, store, box, () => {});
   const logger = createLogger("warn");
   const retentionMs = config.metrics.retentionMs;
-  const reconciler = new Reconciler({ store, clouds: access, clock: systemClock, settings: config.controller, logger, metricRetentionMs: retentionMs });
+  const settings = { ...config.controller, leaseMs: 7_200_000 };
+  const shards = await soleReplicaShards(store, systemClock, settings, { holder: "bench" });
+  const reconciler = new Reconciler({ store, clouds: access, clock: systemClock, settings, logger, metricRetentionMs: retentionMs, shards });
   const reader = new SQLite(dbPath, { readonly: true });
   const count = (table: string) => (reader.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
 
@@ -473,21 +486,26 @@ async function main(): Promise<void> {
   // Other work on the machine shows here: the wall times stretch beyond the CPU times.
   const loadBefore = loadavg()[0]!.toFixed(2);
   const api = await apiPart();
-  const row = (name: string, r: Result, values = true) =>
+  const row = (name: string, { result: r, cpuUsPerRequest }: LoadRun, values = true) =>
     `${name.padEnd(26)} ${int(r.requests.average).padStart(7)} req/s  ${values ? `${int(r.requests.average * VALUES_PER_REQUEST).padStart(8)} values/s` : "".padStart(17)}` +
-    `   p50 ${String(r.latency.p50).padStart(3)} ms   p99 ${String(r.latency.p99).padStart(3)} ms`;
+    `   p50 ${String(r.latency.p50).padStart(3)} ms   p99 ${String(r.latency.p99).padStart(3)} ms   ${cpuUsPerRequest.toFixed(0).padStart(4)} µs CPU/req`;
   console.log(`PutMetricData, ${VALUES_PER_REQUEST} values a request (${api.bodyBytes}-byte body), ${API_SERIES} series, SigV4, SQLite file, ${SECONDS} s each`);
   console.log(row(`bare node:http, ${BARE_CONCURRENCY} conn`, api.bare, false));
-  for (const { connections, result } of api.runs) console.log(row(`phantom, ${connections} conn`, result));
-  const at16 = api.runs.find((r) => r.connections === BARE_CONCURRENCY)!.result;
-  const apiRatio = at16.requests.average / api.bare.requests.average;
-  console.log(`ratio phantom / bare at ${BARE_CONCURRENCY} connections: ${apiRatio.toFixed(2)}`);
+  for (const run of api.runs) console.log(row(`phantom, ${run.connections} conn`, run));
+  const at16 = api.runs.find((r) => r.connections === BARE_CONCURRENCY)!;
+  const apiRatio = at16.result.requests.average / api.bare.result.requests.average;
+  const cpuRatio = api.bare.cpuUsPerRequest / at16.cpuUsPerRequest;
+  console.log(`ratio phantom / bare at ${BARE_CONCURRENCY} connections: ${apiRatio.toFixed(2)} in req/s, ${cpuRatio.toFixed(2)} in server CPU per request (bare / phantom)`);
   const totalRequests = api.runs.reduce((n, r) => n + r.result.requests.total, 0);
   console.log(
     `after ${int(totalRequests)} measured requests (${int(totalRequests * VALUES_PER_REQUEST)} values, plus warm-ups): ` +
       `${int(api.after.points)} metric_points rows (${api.after.series} series, ${api.after.minutes} distinct minutes), ` +
       `server RSS ${mib(api.after.rss)} (was ${mib(api.before.rss)}; max ${mib(api.after.maxRss)})`,
   );
+  if (API_ONLY) {
+    console.log(`load average before / after: ${loadBefore} / ${loadavg()[0]!.toFixed(2)} (${cpus().length} CPUs)`);
+    return;
+  }
 
   const c = await controllerPart();
   const totalMs = performance.now() - startedAt;
@@ -495,8 +513,9 @@ async function main(): Promise<void> {
   const lines: [string, string][] = [
     [`PutMetricData req/s (values/s), 1 / 16 / 64 conn`, api.runs.map((r) => `${int(r.result.requests.average)} (${int(r.result.requests.average * VALUES_PER_REQUEST)})`).join(" / ")],
     [`PutMetricData p50 / p99, 1 / 16 / 64 conn`, api.runs.map((r) => `${r.result.latency.p50}/${r.result.latency.p99} ms`).join(", ")],
-    [`bare node:http req/s, ${BARE_CONCURRENCY} conn`, int(api.bare.requests.average)],
+    [`bare node:http req/s, ${BARE_CONCURRENCY} conn`, int(api.bare.result.requests.average)],
     [`ratio PutMetricData / bare, ${BARE_CONCURRENCY} conn`, apiRatio.toFixed(2)],
+    [`server CPU per request, bare / PutMetricData at ${BARE_CONCURRENCY} conn`, `${api.bare.cpuUsPerRequest.toFixed(0)} / ${at16.cpuUsPerRequest.toFixed(0)} µs (ratio ${cpuRatio.toFixed(2)})`],
     [`metric_points rows after the API run`, `${int(api.after.points)} (${api.after.series} series, ${api.after.minutes} distinct minutes)`],
     [`API server RSS after the run (max)`, `${mib(api.after.rss)} (${mib(api.after.maxRss)})`],
     [`steady pass, ${int(GROUPS)} plain groups`, `${ms(c.plain.wallMs)} wall, ${ms(c.plain.cpuMs)} CPU (median of ${c.plain.all.length})`],
@@ -526,7 +545,10 @@ async function main(): Promise<void> {
   for (const [k, v] of lines) console.log(`| ${k.padEnd(width)} | ${v} |`);
 }
 
-if (process.argv[2] === "serve") {
+// Imported by bench/metric-puts.ts for its bodies: then it runs nothing.
+if (process.argv[1] !== fileURLToPath(import.meta.url)) {
+  // imported
+} else if (process.argv[2] === "serve") {
   await serve();
 } else {
   await main();

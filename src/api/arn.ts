@@ -17,3 +17,8 @@ export function launchConfigurationArn(region: string, accountId: string, id: st
 export function policyArn(region: string, accountId: string, id: string, groupName: string, policyName: string): string {
   return `arn:phantom:autoscaling:${region}:${accountId}:scalingPolicy:${id}:autoScalingGroupName/${groupName}:policyName/${policyName}`;
 }
+
+/** The ARN of a scheduled action. */
+export function scheduledActionArn(region: string, accountId: string, id: string, groupName: string, actionName: string): string {
+  return `arn:phantom:autoscaling:${region}:${accountId}:scheduledUpdateGroupAction:${id}:autoScalingGroupName/${groupName}:scheduledActionName/${actionName}`;
+}

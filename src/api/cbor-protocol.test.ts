@@ -118,7 +118,7 @@ describe("CloudWatch over RPC v2 CBOR", () => {
   });
 
   it("refuses an unknown operation and a garbled body, in CBOR", async () => {
-    const unknown = await call("DeleteAlarms", { AlarmNames: ["a"] });
+    const unknown = await call("PutDashboard", { DashboardName: "a", DashboardBody: "{}" });
     assert.equal(unknown.status, 400);
     assert.equal(unknown.headers.get("x-amzn-query-error"), "InvalidAction;Sender");
     const wrongService = await call("PutMetricData", {}, { path: "/service/Nope/operation/PutMetricData" });

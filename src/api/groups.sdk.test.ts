@@ -342,16 +342,16 @@ describe("plain AWS use with default_site through the AWS SDK", () => {
   const create = (name: string, over: Partial<CreateAutoScalingGroupCommandInput> = {}) =>
     alice.send(new CreateAutoScalingGroupCommand({ AutoScalingGroupName: name, LaunchConfigurationName: "web", MinSize: 2, MaxSize: 5, ...over }));
 
-  it("stores a launch configuration name without @ as <name>@default_site, and finds it by either name", async () => {
+  it("stores a launch configuration name without @ as <name>@default_site, finds it by either name, shows it as written", async () => {
     await alice.send(new CreateLaunchConfigurationCommand({ LaunchConfigurationName: "web", ImageId: "ami-web", InstanceType: "m1.small" }));
     const lcs = async (LaunchConfigurationNames?: string[]) =>
       ((await alice.send(new DescribeLaunchConfigurationsCommand({ LaunchConfigurationNames }))).LaunchConfigurations ?? []).map((lc) => [
         lc.LaunchConfigurationName,
         lc.ImageId,
       ]);
-    assert.deepEqual(await lcs(), [["web@hotel", "ami-web"]]);
-    assert.deepEqual(await lcs(["web"]), [["web@hotel", "ami-web"]]);
-    assert.deepEqual(await lcs(["web@hotel"]), [["web@hotel", "ami-web"]]);
+    assert.deepEqual(await lcs(), [["web", "ami-web"]]);
+    assert.deepEqual(await lcs(["web"]), [["web", "ami-web"]]);
+    assert.deepEqual(await lcs(["web@hotel"]), [["web", "ami-web"]]);
     await rejectsWith(alice.send(new CreateLaunchConfigurationCommand({ LaunchConfigurationName: "web@hotel", ImageId: "a", InstanceType: "t" })), {
       code: "AlreadyExists",
       message: /already exists with the name web@hotel$/,
@@ -422,7 +422,7 @@ describe("plain AWS use with default_site through the AWS SDK", () => {
     await rejectsWith(alice.send(new DeleteLaunchConfigurationCommand({ LaunchConfigurationName: "web" })), {
       code: "ResourceInUse",
       // "plain" moved to sierra; "tagged" and "zoned" still use web@hotel.
-      message: /^Cannot delete launch configuration web@hotel because it is attached to AutoScalingGroup tagged$/,
+      message: /^Cannot delete launch configuration web because it is attached to AutoScalingGroup tagged$/,
     });
   });
 });

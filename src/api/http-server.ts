@@ -3,12 +3,16 @@
  * (`aws-wire/http-body.ts`), and the few paths Phantom serves. The Query API itself lives in `query-endpoint.ts`.
  */
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import { randomUUID } from "node:crypto";
 import { AWS_ERRORS, type AwsErrorCode } from "../core/errors.js";
 import { encodeError } from "../aws-wire/query/encode-xml.js";
-import { ClientGone, MAX_BODY_BYTES, readBody } from "../aws-wire/http-body.js";
+import { ClientGone, readBody } from "../aws-wire/http-body.js";
+import { MAX_BODY_BYTES } from "../aws-wire/limits.js";
+import { MAX_HEADER_BYTES } from "./limits.js";
 import type { Logger } from "../observability/logger.js";
 import type { QueryEndpoint, RawRequest } from "./query-endpoint.js";
+import { StaticFiles } from "./static-files.js";
 
 /** Extra plain-text routes (e.g. `/metrics`), keyed by path, GET only. */
 export type TextRoutes = Readonly<Record<string, () => Promise<{ contentType: string; body: string }>>>;
@@ -36,8 +40,6 @@ function send(
   res.end();
 }
 
-/** Largest request head (request line and headers): room for boto 2's long GET queries. */
-export const MAX_HEADER_BYTES = 64 * 1024;
 
 /**
  * The answer to a request that node:http could not parse (broken framing, a head over
@@ -58,9 +60,28 @@ function clientErrorResponse(e: NodeJS.ErrnoException): string {
   );
 }
 
-/** Creates the HTTP server for the Query endpoint (on `/`) and the text routes. */
-export function createApiServer(endpoint: QueryEndpoint, routes: TextRoutes, logger: Logger): Server {
-  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
+/** A certificate (chain) and its private key, PEM. */
+export interface TlsCredentials {
+  readonly cert: Buffer;
+  readonly key: Buffer;
+}
+
+/** What the server serves beside the API. */
+export interface ApiServerOptions {
+  /** The dashboard's files, under `/ui/`. */
+  readonly ui?: StaticFiles | null;
+  /** Serve HTTPS (everything: API, `/ui/`, text routes) instead of plain HTTP. */
+  readonly tls?: TlsCredentials | null;
+}
+
+/**
+ * Creates the HTTP (or HTTPS) server for the Query endpoint (on `/`), the text routes and, when
+ * given, the dashboard's files (under `/ui/`).
+ * @throws Error when the TLS certificate or key cannot be used (node's message).
+ */
+export function createApiServer(endpoint: QueryEndpoint, routes: TextRoutes, logger: Logger, options: ApiServerOptions = {}): Server {
+  const ui = options.ui ?? null;
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
     void serve(req, res).catch((e: unknown) => {
       if (e instanceof ClientGone) {
         // Not a fault of ours, and nobody is left to answer.
@@ -72,11 +93,20 @@ export function createApiServer(endpoint: QueryEndpoint, routes: TextRoutes, log
       if (!res.headersSent) send(res, 500, "text/plain", "internal error\n");
       else res.destroy();
     });
-  });
+  };
+  const server: Server = options.tls
+    ? createTlsServer({ maxHeaderSize: MAX_HEADER_BYTES, cert: options.tls.cert, key: options.tls.key }, handler)
+    : createServer({ maxHeaderSize: MAX_HEADER_BYTES }, handler);
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const target = req.url ?? "/";
     const q = target.indexOf("?");
     const path = q < 0 ? target : target.slice(0, q);
+    if (ui !== null && StaticFiles.handles(path)) {
+      const answer = await ui.answer(req.method ?? "GET", path);
+      res.writeHead(answer.status, { ...answer.headers, "content-length": Buffer.byteLength(answer.body) });
+      res.end(req.method === "HEAD" ? undefined : answer.body);
+      return;
+    }
     const route = routes[path];
     if (route !== undefined && req.method === "GET") {
       const { contentType, body } = await route();

@@ -71,8 +71,8 @@ describe("launch configurations through the AWS SDK", () => {
     ["an unknown site, listing the configured ones", { LaunchConfigurationName: "web@mars" }, /^Launch configuration name 'web@mars': 'mars' is not a configured site\. Configured sites: hotel, sierra, ec2\.$/],
     ["a name without a site when there is no default site", { LaunchConfigurationName: "web" }, /^Launch configuration name 'web' has no site\. Phantom names launch configurations <name>@<site>, one per site a group may use, e\.g\. 'web@hotel'\. Configured sites: hotel, sierra, ec2\.$/],
     ["an empty name before @", { LaunchConfigurationName: "@hotel" }, /empty name before '@'; use <name>@<site>/],
-    ["a missing ImageId", { ImageId: undefined }, /^ImageId is required: it is what VMs launched on sierra get\.$/],
-    ["a missing InstanceType", { InstanceType: undefined }, /^InstanceType is required: it is what VMs launched on sierra get\.$/],
+    ["a missing ImageId", { ImageId: undefined }, /^Valid requests must contain either the InstanceID parameter or both the ImageId and InstanceType parameters\. ImageId is what VMs launched on sierra get\.$/],
+    ["a missing InstanceType", { InstanceType: undefined }, /^Valid requests must contain either the InstanceID parameter or both the ImageId and InstanceType parameters\. InstanceType is what VMs launched on sierra get\.$/],
     ["an InstanceId instead of an image", { InstanceId: "i-123" }, /InstanceId is not supported/],
   ];
   for (const [what, change, message] of refused) {

@@ -15,6 +15,7 @@ import http from "node:http";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { after, before, describe, test } from "node:test";
 import Database from "better-sqlite3";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
@@ -504,8 +505,9 @@ const UNKNOWN_ACTIONS = [
   "DescribeAutoScalingGroups ",
   " DescribeAutoScalingGroups",
   "DESCRIBEAUTOSCALINGGROUPS",
-  // Actions of the service that Phantom does not serve (policies are served since scaling on metrics).
-  "PutScheduledUpdateGroupAction",
+  // Actions of the service that Phantom does not serve (policies are served since scaling on
+  // metrics, scheduled actions since plain AWS scripts rely on them).
+  "PutLifecycleHook",
   "DescribeWarmPool",
   "AttachInstances",
   "__proto__",
@@ -771,6 +773,85 @@ const HTTP: readonly Mutation[] = [
   },
 ];
 
+const paddings = new Map<number, Buffer>();
+
+/** `bytes` of `a`, gzipped once per size. */
+function gzippedPadding(bytes: number): Buffer {
+  let gz = paddings.get(bytes);
+  if (gz === undefined) {
+    gz = gzipSync(Buffer.alloc(bytes, "a"), { level: 9 });
+    paddings.set(bytes, gz);
+  }
+  return gz;
+}
+
+/** A simple list member (`AutoScalingGroupNames.member.1`, `Filters.member.1.Values.member.2`). */
+const SCALAR_LIST_ITEM = /^(.*\.member)\.\d+$/;
+
+/**
+ * Shapes meant to make the server work without bound: lists far over their cap, more
+ * parameters than allowed, a gzip body that inflates past 1 MiB, body headers sent unsigned.
+ */
+const HOSTILE: readonly Mutation[] = [
+  {
+    name: "huge list",
+    stage: "decode",
+    weight: 2,
+    applies: (d) => d.params.some(([k]) => SCALAR_LIST_ITEM.test(k)),
+    apply(d, r) {
+      const [name, value] = r.pick(d.params.filter(([k]) => SCALAR_LIST_ITEM.test(k)));
+      const prefix = SCALAR_LIST_ITEM.exec(name)![1]!;
+      // A GET's query must stay under the 64 KiB head limit.
+      const count = r.pick(d.inQuery ? [1001, 1200] : [1001, 1500, 5000, 15000]);
+      const taken = new Set(d.params.map(([k]) => k));
+      for (let i = 1; i <= count; i++) if (!taken.has(`${prefix}.${i}`)) d.params.push([`${prefix}.${i}`, value]);
+      return { detail: `${prefix} × ${count}`, codes: ["ValidationError"] };
+    },
+  },
+  {
+    name: "too many parameters",
+    stage: "parse",
+    weight: 1,
+    applies: (d) => !d.inQuery,
+    apply(d, r) {
+      const count = r.pick([20_001, 30_000, 100_000]);
+      d.rawEdits.push((raw) => `${raw}${"&p=1".repeat(count)}`);
+      return { detail: String(count), codes: ["ValidationError"] };
+    },
+  },
+  {
+    name: "gzip expansion",
+    stage: "parse",
+    weight: 2,
+    applies: (d) => !d.inQuery,
+    apply(d, r) {
+      const inflated = r.pick([MIB + 1, 4 * MIB, 16 * MIB]);
+      // Two gzip members, read as one stream: the request, then the (shared) padding.
+      d.byteEdits.push((body) => Buffer.concat([gzipSync(Buffer.concat([body, Buffer.from("&Padding=")])), gzippedPadding(inflated)]));
+      if (d.signing !== null) d.signing.headers["content-encoding"] = "gzip";
+      // An unsigned request still says how its body is encoded.
+      d.afterSigning.push((w) => ("content-encoding" in w.headers ? w : mapHeaders(w, (h) => (h["content-encoding"] = "gzip"))));
+      return { detail: `to ${inflated} bytes`, codes: ["RequestEntityTooLarge"] };
+    },
+  },
+  {
+    name: "unsigned body header",
+    stage: "auth",
+    weight: 2,
+    applies: (d) => d.signing !== null,
+    apply(d, r) {
+      const [name, value] = r.pick([
+        ["content-encoding", "gzip"],
+        ["content-encoding", "identity"],
+        ["content-type", "application/x-amz-json-1.0"],
+        ["content-type", "application/cbor"],
+      ] as const);
+      d.afterSigning.push((w) => mapHeaders(w, (h) => (h[name] = value)));
+      return { detail: `${name}: ${value}`, codes: ["SignatureDoesNotMatch"] };
+    },
+  },
+];
+
 const STRANGER: SigningKeys = { accessKeyId: "AKIDNOBODYXXXXXXXXXX", secretAccessKey: "nobody-secret" };
 const AUTH_FAILURES: Code[] = ["IncompleteSignature", "MissingAuthenticationToken", "InvalidClientTokenId", "SignatureDoesNotMatch", "RequestExpired"];
 
@@ -1017,7 +1098,7 @@ function generate(phantom: TestPhantom, seed: number, i: number): Case {
     for (let n = 2 + r.int(2); n > 0; n--) mutate(weighted(r, additive, d));
     if (r.chance(0.4)) mutate(weighted(r, PARSE.filter((m) => m.name !== "repeated parameter" && m.name !== "garbage body"), d));
   } else {
-    const all = [...DECODE, ...ACTION, ...PARSE, ...HTTP, ...AUTH];
+    const all = [...DECODE, ...ACTION, ...PARSE, ...HTTP, ...AUTH, ...HOSTILE];
     mutate(weighted(r, all, d));
   }
   // Some requests that are broken anyway also go unsigned or signed with the wrong key.
@@ -1303,6 +1384,10 @@ describe("malformed and refused requests", () => {
   test(`${ONLY === undefined ? COUNT : 1} generated malformed requests each get the right AWS error`, async () => {
     const indexes = ONLY === undefined ? Array.from({ length: COUNT }, (_, i) => i) : [ONLY];
     const cases = indexes.map((i) => generate(phantom, SEED, i));
+    // Generating takes a while on a busy machine: the server may have closed the idle sockets
+    // of the seeding meanwhile (keep-alive timeout), so start on fresh ones.
+    agentOf(phantom).destroy();
+    agents.delete(phantom);
     report(await runAll(url, agentOf(phantom), cases), cases.length);
   });
 
@@ -1379,6 +1464,82 @@ describe("malformed and refused requests", () => {
       }
     }
     assert.deepEqual(wrong, []);
+  });
+
+  test("hostile shapes are refused by their bound, in the protocol they came in", async () => {
+    const host = url.host;
+    const LIST_METRICS = "GraniteServiceVersion20100801.ListMetrics";
+    const GET_STATISTICS = "GraniteServiceVersion20100801.GetMetricStatistics";
+    /** A CloudWatch JSON 1.0 (or, with `cbor`, RPC v2 CBOR) request, signed with every header it sends. */
+    const rpc = (target: string, body: Buffer, options: { gzip?: boolean; cbor?: boolean } = {}): Wire => {
+      const sent = options.gzip === true ? gzipSync(body) : body;
+      const operation = target.slice(target.indexOf(".") + 1);
+      const path = options.cbor === true ? `/service/GraniteServiceVersion20100801/operation/${operation}` : "/";
+      const headers: Record<string, string> = options.cbor === true
+        ? { host, "smithy-protocol": "rpc-v2-cbor", "content-type": "application/cbor" }
+        : { host, "x-amz-target": target, "content-type": "application/x-amz-json-1.0" };
+      if (options.gzip === true) headers["content-encoding"] = "gzip";
+      return { method: "POST", path, query: "", headers: signV4({ method: "POST", path, rawQuery: "", headers, body: sent }, phantom.alice, { service: "monitoring" }), body: sent };
+    };
+    const statistics = (n: number): Buffer =>
+      Buffer.from(JSON.stringify({ Namespace: "N", MetricName: "M", StartTime: 0, EndTime: 60, Period: 60, Statistics: Array.from({ length: n }, () => "Sum") }));
+    const describe = Buffer.from(formEncode([["Action", "DescribeAutoScalingGroups"], ["Version", "2011-01-01"]]));
+    const signedDescribe = signV4({ method: "POST", path: "/", rawQuery: "", headers: { host, "content-type": FORM }, body: describe }, phantom.alice);
+    const cases: { label: string; wire: Wire; status: number; code: string; message: RegExp }[] = [
+      { label: "JSON nested 33 deep", wire: rpc(LIST_METRICS, Buffer.from(`{"Namespace":${"[".repeat(32)}${"]".repeat(32)}}`)), status: 400, code: "MalformedQueryString", message: /nests deeper than 32/ },
+      { label: "1 MiB of '[' gzipped", wire: rpc(LIST_METRICS, Buffer.alloc(MIB, "["), { gzip: true }), status: 400, code: "MalformedQueryString", message: /nests deeper than 32/ },
+      { label: "CBOR arrays nested 100,000 deep", wire: rpc(LIST_METRICS, Buffer.concat([Buffer.alloc(100_000, 0x81), Buffer.from([0])]), { cbor: true }), status: 400, code: "MalformedQueryString", message: /nests deeper than 32/ },
+      { label: "100,000 statistics, gzipped", wire: rpc(GET_STATISTICS, statistics(100_000), { gzip: true }), status: 400, code: "InvalidParameterValue", message: /statistics' failed to satisfy constraint: Member must have length less than or equal to 5/ },
+      { label: "a gzip body inflating to 64 MiB", wire: rpc(LIST_METRICS, Buffer.alloc(64 * MIB, " "), { gzip: true }), status: 413, code: "RequestEntityTooLarge", message: /1 MiB once decompressed/ },
+      {
+        label: "an unsigned X-Amz-Target on a signed Query request",
+        wire: { method: "POST", path: "/", query: "", headers: { ...signedDescribe, "x-amz-target": LIST_METRICS }, body: describe },
+        status: 403,
+        code: "SignatureDoesNotMatch",
+        message: /'x-amz-target' header/,
+      },
+      {
+        label: "an unsigned smithy-protocol on a signed Query request",
+        wire: { method: "POST", path: "/", query: "", headers: { ...signedDescribe, "smithy-protocol": "rpc-v2-cbor" }, body: describe },
+        status: 403,
+        code: "SignatureDoesNotMatch",
+        message: /'smithy-protocol' header/,
+      },
+    ];
+    const failures: string[] = [];
+    for (const c of cases) {
+      const reply = await send(url, false, c.wire);
+      const code = String(reply.headers["x-amzn-query-error"] ?? "").split(";")[0];
+      if (reply.status !== c.status || code !== c.code || !c.message.test(reply.body) || LEAK.test(reply.body)) {
+        failures.push(`${c.label}: got ${reply.status} ${code} ${reply.body.slice(0, 200)}`);
+      }
+    }
+    assert.deepEqual(failures, []);
+  });
+
+  test("Query requests over the caps get AWS errors: 1,001 group names, 110,000 gzipped, 100,000 unsigned parameters", async () => {
+    const host = url.host;
+    const names = (n: number): Param[] => Array.from({ length: n }, (_, i): Param => [`AutoScalingGroupNames.member.${i + 1}`, `g${i}`]);
+    const tooMany = await send(url, false, signedPost(phantom, phantom.alice, [["Action", "DescribeAutoScalingGroups"], ...names(1001)]));
+    assert.equal(problemWith(tooMany, new Set(["ValidationError"])), null, tooMany.body.slice(0, 300));
+    assert.match(tooMany.body, /autoScalingGroupNames' failed to satisfy constraint: Member must have length less than or equal to 1000/);
+    const body = gzipSync(formEncode([["Action", "DescribeAutoScalingGroups"], ["Version", "2011-01-01"], ...names(110_000)]));
+    const headers = signV4({ method: "POST", path: "/", rawQuery: "", headers: { host, "content-type": FORM, "content-encoding": "gzip" }, body }, phantom.alice);
+    const bomb = await send(url, false, { method: "POST", path: "/", query: "", headers, body });
+    assert.equal(problemWith(bomb, new Set(["RequestEntityTooLarge", "ValidationError"])), null, bomb.body.slice(0, 300));
+    const form = Buffer.from(`Action=DescribeAutoScalingGroups&Version=2011-01-01${Array.from({ length: 100_000 }, (_, i) => `&p${i}=1`).join("")}`);
+    assert.ok(form.length > 700_000 && form.length < MIB, `a form of ${form.length} bytes`);
+    const unsigned = await send(url, false, { method: "POST", path: "/", query: "", headers: { host, "content-type": FORM }, body: form });
+    assert.equal(problemWith(unsigned, new Set(["ValidationError"])), null, unsigned.body.slice(0, 300));
+    assert.match(unsigned.body, /more than 20000 parameters/);
+  });
+
+  test("a SigV4 signature is checked before the body is parsed", async () => {
+    const host = url.host;
+    const broken = Buffer.from("Action=DescribeAutoScalingGroups&Version=2011-01-01&%ZZ=1");
+    const headers = signV4({ method: "POST", path: "/", rawQuery: "", headers: { host, "content-type": FORM }, body: broken }, { accessKeyId: phantom.alice.accessKeyId, secretAccessKey: "wrong-secret" });
+    const reply = await send(url, false, { method: "POST", path: "/", query: "", headers, body: broken });
+    assert.equal(problemWith(reply, new Set(["SignatureDoesNotMatch"])), null, reply.body.slice(0, 300));
   });
 
   test("afterwards the server still serves and every row is as it was", async () => {

@@ -8,55 +8,22 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import {
   CloudWatchClient,
-  CloudWatchServiceException,
   GetMetricStatisticsCommand,
   ListMetricsCommand,
   PutMetricDataCommand,
-  type CloudWatchClientConfig,
   type Datapoint,
   type GetMetricStatisticsCommandInput,
   type Metric,
   type MetricDatum,
 } from "@aws-sdk/client-cloudwatch";
-import { startTestPhantom, type TestPhantom, type TestUser } from "../test-support/test-phantom.js";
-import { formEncode, signV4 } from "../test-support/sign-v4.js";
-
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+import { startTestPhantom, type TestPhantom } from "../test-support/test-phantom.js";
+import { postSigned } from "../test-support/sign-v4.js";
+import { cwClient, cwRejectsWith as rejectsWith } from "../test-support/cloudwatch-client.js";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const CW_NAMESPACE = "http://monitoring.amazonaws.com/doc/2010-08-01/";
 const AS_NAMESPACE = "http://autoscaling.amazonaws.com/doc/2011-01-01/";
-
-/** A CloudWatch client of `phantom` signing as `user`, without retries. */
-function cwClient(phantom: { url: string }, user: Omit<TestUser, "name">, config: CloudWatchClientConfig = {}): CloudWatchClient {
-  return new CloudWatchClient({
-    endpoint: phantom.url,
-    region: "us-east-1",
-    credentials: { accessKeyId: user.accessKeyId, secretAccessKey: user.secretAccessKey },
-    maxAttempts: 1,
-    ...config,
-  });
-}
-
-/**
- * Awaits `call`, which must fail with the CloudWatch error `code` (the Query code the SDK takes
- * from `x-amzn-query-error`), HTTP 400, the client's fault, and a message matching `message`.
- */
-async function rejectsWith(call: Promise<unknown>, code: string, message: RegExp, status = 400): Promise<void> {
-  let caught: unknown;
-  try {
-    await call;
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught instanceof CloudWatchServiceException, `expected ${code}, got ${String(caught ?? "success")}`);
-  const e = caught as CloudWatchServiceException & { Code?: string; Type?: string };
-  assert.equal(e.Code, code, `Code (name ${e.name}, message: ${e.message})`);
-  assert.equal(e.$metadata.httpStatusCode, status);
-  assert.equal(e.$fault, "client");
-  assert.match(e.message, message);
-}
 
 /** Datapoints ordered by time (CloudWatch does not promise an order). */
 function byTime(points: readonly Datapoint[] | undefined): Datapoint[] {
@@ -367,16 +334,7 @@ describe("CloudWatch metrics through the AWS SDK", () => {
 
   describe("the Query protocol", () => {
     /** A signed form POST of `params`, scoped to `service`. */
-    async function post(params: [string, string][], service: string): Promise<{ status: number; body: string }> {
-      const body = formEncode(params);
-      const headers = signV4(
-        { method: "POST", path: "/", rawQuery: "", headers: { host: new URL(phantom.url).host, "content-type": "application/x-www-form-urlencoded; charset=utf-8" }, body },
-        phantom.alice,
-        { service },
-      );
-      const res = await fetch(phantom.url, { method: "POST", headers, body });
-      return { status: res.status, body: await res.text() };
-    }
+    const post = (params: [string, string][], service: string) => postSigned(phantom.url, phantom.alice, params, service);
 
     it("answers Version=2010-08-01 as CloudWatch, in CloudWatch's XML namespace, errors included", async () => {
       const put = await post(

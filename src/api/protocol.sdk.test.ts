@@ -13,7 +13,7 @@ import {
   DescribeAccountLimitsCommand,
   DescribeAutoScalingGroupsCommand,
   DescribeLifecycleHooksCommand,
-  PutScheduledUpdateGroupActionCommand,
+  EnterStandbyCommand,
   type AutoScalingClient,
 } from "@aws-sdk/client-auto-scaling";
 import { startTestPhantom, type TestPhantom } from "../test-support/test-phantom.js";
@@ -43,7 +43,7 @@ describe("the protocol through the AWS SDK", () => {
 
   const unsupported: [string, () => Promise<unknown>][] = [
     ["AttachInstances", () => alice.send(new AttachInstancesCommand({ AutoScalingGroupName: "g", InstanceIds: ["i-1"] }))],
-    ["PutScheduledUpdateGroupAction", () => alice.send(new PutScheduledUpdateGroupActionCommand({ AutoScalingGroupName: "g", ScheduledActionName: "s", DesiredCapacity: 1 }))],
+    ["EnterStandby", () => alice.send(new EnterStandbyCommand({ AutoScalingGroupName: "g", InstanceIds: ["i-1"], ShouldDecrementDesiredCapacity: false }))],
     ["DescribeLifecycleHooks", () => alice.send(new DescribeLifecycleHooksCommand({ AutoScalingGroupName: "g" }))],
   ];
   for (const [action, call] of unsupported) {

@@ -3,6 +3,7 @@
  * The encoder writes them in model order; this file only decides what each member says.
  */
 import { GROUP_RESOURCE_TYPE } from "../core/group-changes.js";
+import { suspendedProcesses } from "../core/scaling-processes.js";
 import type { Activity, Group, Instance, LaunchConfiguration, ScalingPolicy } from "../core/types.js";
 
 /** A launch configuration as `DescribeLaunchConfigurations` lists it, with AWS's defaults. */
@@ -13,11 +14,12 @@ export function renderLaunchConfiguration(lc: LaunchConfiguration): Record<strin
     UserData: "",
     KernelId: "",
     RamdiskId: "",
+    KeyName: "",
     BlockDeviceMappings: [],
     InstanceMonitoring: { Enabled: true },
     EbsOptimized: false,
     ...lc.spec,
-    LaunchConfigurationName: lc.name,
+    LaunchConfigurationName: lc.shownName ?? lc.name,
     LaunchConfigurationARN: lc.arn,
     CreatedTime: lc.createdTime,
   };
@@ -82,7 +84,7 @@ export function renderGroup(g: Group, instances: readonly Instance[]): Record<st
     HealthCheckGracePeriod: g.healthCheckGracePeriod,
     Instances: instances.map(renderGroupInstance),
     CreatedTime: g.createdTime,
-    SuspendedProcesses: [],
+    SuspendedProcesses: suspendedProcesses(g.extra),
     EnabledMetrics: [],
     Status: g.status === "deleting" ? "Delete in progress" : undefined,
     Tags: g.tags.map((t) => renderTag(g.name, t)),

@@ -7,10 +7,13 @@
 import type { AwsErrorCode, PhantomError } from "../core/errors.js";
 import { AUTOSCALING_ACTIONS } from "./actions/index.js";
 import { MONITORING_ACTIONS } from "./actions/metrics.js";
+import { ALARM_ACTIONS } from "./actions/alarms.js";
+import { AlarmValidationError } from "../core/metric-alarms.js";
 import type { Action } from "./actions/action.js";
 import { MissingMemberError } from "../aws-wire/query/decode-input.js";
-import { loadModel, type Model } from "../aws-wire/query/model.js";
+import { extendModel, loadModel, type Model } from "../aws-wire/query/model.js";
 import autoscalingModel from "../aws-wire/models/autoscaling-2011-01-01.json" with { type: "json" };
+import phantomExtensions from "../aws-wire/models/phantom-autoscaling-extensions.json" with { type: "json" };
 import cloudwatchModel from "../aws-wire/models/cloudwatch-2010-08-01.json" with { type: "json" };
 
 /** One service: its model, its actions and how it names errors. */
@@ -30,10 +33,10 @@ export interface Service {
   errorCode(e: PhantomError): AwsErrorCode;
 }
 
-/** Auto Scaling: the default service. */
+/** Auto Scaling: the default service, with Phantom's own read-only actions (`DescribePhantomSites`). */
 export const AUTOSCALING: Service = {
   signingName: "autoscaling",
-  model: loadModel(autoscalingModel),
+  model: loadModel(extendModel(autoscalingModel, phantomExtensions)),
   actions: AUTOSCALING_ACTIONS,
   jsonTarget: null,
   // boto 2 adds a top-level `DeleteOnTermination` to CreateLaunchConfiguration.
@@ -42,17 +45,19 @@ export const AUTOSCALING: Service = {
 };
 
 /**
- * CloudWatch's metrics. Its input violations are `InvalidParameterValue` (a required member
- * missing: `MissingParameter`), not Auto Scaling's `ValidationError`.
+ * CloudWatch's metrics and metric alarms. Its input violations are `InvalidParameterValue` (a
+ * required member missing: `MissingParameter`), not Auto Scaling's `ValidationError`, except for
+ * the alarm rules CloudWatch itself answers with `ValidationError`.
  */
 export const MONITORING: Service = {
   signingName: "monitoring",
   model: loadModel(cloudwatchModel),
-  actions: MONITORING_ACTIONS,
+  actions: { ...MONITORING_ACTIONS, ...ALARM_ACTIONS },
   jsonTarget: "GraniteServiceVersion20100801",
   quirks: {},
   errorCode(e) {
-    if (e.code !== "ValidationError") return e.code;
+    // A few of CloudWatch's own rules (the alarms') are answered as ValidationError.
+    if (e.code !== "ValidationError" || e instanceof AlarmValidationError) return e.code;
     return e instanceof MissingMemberError ? "MissingParameter" : "InvalidParameterValue";
   },
 };
@@ -73,4 +78,9 @@ export function serviceByTarget(prefix: string): Service | undefined {
 /** The service a request without `Version` is for: by its signing name, else Auto Scaling. */
 export function serviceBySigningName(name: string | undefined): Service {
   return name === MONITORING.signingName ? MONITORING : AUTOSCALING;
+}
+
+/** Whether any served service has an action of this name. */
+export function isKnownAction(name: string): boolean {
+  return Object.hasOwn(AUTOSCALING.actions, name) || Object.hasOwn(MONITORING.actions, name);
 }

@@ -1,7 +1,8 @@
 /**
  * Access key → user and plaintext secret, for signature checks. Found users are kept for a few
  * seconds so a busy client costs no database read per request; unknown keys are never cached,
- * so a user added with `phantom user add` works at once.
+ * so a user added with `phantom user add` works at once. A user removed with `phantom user
+ * remove` (another process) is forgotten when the store says so, else after those seconds.
  */
 import type { UserWithSecret } from "../core/types.js";
 import type { SecretBox } from "../secrets/secret-box.js";
@@ -37,5 +38,10 @@ export class UserDirectory {
     if (this.#cache.size >= this.maxEntries) this.#cache.delete(this.#cache.keys().next().value!);
     this.#cache.set(accessKeyId, { user, until: nowMs + this.ttlMs });
     return user;
+  }
+
+  /** Drops the user's cached key: the store no longer knows the user. */
+  forgetUser(userId: string): void {
+    for (const [key, { user }] of this.#cache) if (user.id === userId) this.#cache.delete(key);
   }
 }

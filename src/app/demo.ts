@@ -31,6 +31,7 @@ export function demoBanner(config: PhantomConfig, url: string, user: UserWithSec
   ]);
   return [
     `Phantom is serving the AWS Auto Scaling API at ${url}`,
+    `Dashboard: ${url}/ui/ (sign in with the demo user's keys below)`,
     `Sites (simulated clouds): ${sites.join(", ")}; state in ${config.db}`,
     ``,
     `Demo user '${user.name}':`,

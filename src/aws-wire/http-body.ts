@@ -5,16 +5,7 @@
  */
 import type { IncomingMessage, Server } from "node:http";
 import type { AddressInfo } from "node:net";
-
-/** Largest request body accepted; AWS Query requests are far smaller. */
-export const MAX_BODY_BYTES = 1024 * 1024;
-
-/**
- * How much of a body over the limit is read and thrown away so that the client, which may write
- * its whole body before it reads (Python's urllib does), gets to read the 413. Past this the
- * connection is closed without reading on.
- */
-export const MAX_DRAIN_BYTES = 16 * 1024 * 1024;
+import { MAX_DRAIN_BYTES } from "./limits.js";
 
 /** The client broke off its request (closed the connection, broke the chunked framing). */
 export class ClientGone extends Error {

@@ -110,7 +110,7 @@ async function startServe(args: readonly string[], cwd: string): Promise<Server>
   child.stderr!.on("data", (d: Buffer) => ((stderr += d.toString()), notify()));
   const waitFor = (pattern: RegExp): Promise<RegExpMatchArray> =>
     new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`serve did not print ${pattern} in 15 s; stdout: ${stdout}; stderr: ${stderr}`)), 15_000);
+      const timer = setTimeout(() => reject(new Error(`serve did not print ${pattern} in 60 s; stdout: ${stdout}; stderr: ${stderr}`)), 60_000);
       const check = (): void => {
         const m = pattern.exec(stdout);
         if (m) {
@@ -357,6 +357,9 @@ describe("the phantom command line", { concurrency: true }, () => {
         assert.ok(commands.length >= 4, text);
         for (const c of commands) assert.match(c, new RegExp(`^\\s*aws autoscaling --endpoint-url http://127\\.0\\.0\\.1:${port} [a-z-]+`));
         assert.ok(commands.some((c) => /describe-auto-scaling-groups/.test(c)), text);
+        assert.match(text, new RegExp(`^Dashboard: http://127\\.0\\.0\\.1:${port}/ui/ `, "m"));
+        const dashboard = await fetch(`${first.url}/ui/`);
+        assert.equal(dashboard.status, 200, "serve serves the dashboard it announces");
         assert.ok(statSync(join(dir, "data")).isDirectory());
         assert.ok(statSync(join(dir, "data/phantom.db")).isFile());
         assert.equal(fileMode(join(dir, "data/master.key")), 0o600);

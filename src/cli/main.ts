@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `phantom`: the command line. `serve` runs the service; `user` and `credentials` administer
- * the same database while it runs. Any failure prints one line on stderr and exits non-zero.
+ * the same database while it runs; `status` is a client of the API. Any failure prints one line on stderr and exits non-zero.
  */
 import { Command } from "commander";
 
@@ -12,6 +12,7 @@ import { registerServe } from "./serve-command.js";
 import { registerUser } from "./user-command.js";
 import { registerCredentials } from "./credentials-command.js";
 import { registerSimcloud } from "./simcloud-command.js";
+import { registerStatus } from "./status-command.js";
 
 const program = new Command("phantom")
   .description("Multi-cloud autoscaling behind the AWS Auto Scaling API")
@@ -22,6 +23,7 @@ registerServe(program);
 registerUser(program);
 registerCredentials(program);
 registerSimcloud(program);
+registerStatus(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`phantom: ${e instanceof Error ? e.message.split("\n").join("; ") : String(e)}\n`);

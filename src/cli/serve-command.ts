@@ -15,7 +15,7 @@ export function registerServe(program: Command): void {
       // controller or the cloud SDKs, and start much faster without them.
       const { startPhantom } = await import("../app/start-phantom.js");
       const phantom = await startPhantom(config, { logger, masterKey: process.env.PHANTOM_MASTER_KEY });
-      logger.info({ url: phantom.url, db: config.db.replace(/\/\/[^@/]*@/, "//…@"), sites: config.sites.map((s) => s.name) }, "serving");
+      logger.info({ url: phantom.url, dashboard: `${phantom.url}/ui/`, db: config.db.replace(/\/\/[^@/]*@/, "//…@"), sites: config.sites.map((s) => s.name) }, "serving");
       if (demo) process.stdout.write(demoBanner(config, phantom.url, await ensureDemoUser(phantom.store, phantom.box)));
       await new Promise<void>((resolve) => {
         const stop = () => resolve();

@@ -41,12 +41,18 @@ export interface OpenStackSiteConfig {
   readonly network: string | null;
 }
 
-/** One configured site. */
-export type SiteConfig = SimulatedSiteConfig | Ec2SiteConfig | OpenStackSiteConfig;
+/**
+ * One configured site. `retired: true` (any driver) keeps a site that is being given up: it
+ * takes no new VMs, its VMs are replaced elsewhere make-before-break and then terminated, and
+ * once it holds none it can be removed from the configuration.
+ */
+export type SiteConfig = (SimulatedSiteConfig | Ec2SiteConfig | OpenStackSiteConfig) & { readonly retired?: boolean };
 
 /** The whole configuration, validated and with defaults applied. */
 export interface PhantomConfig {
   readonly listen: { readonly host: string; readonly port: number };
+  /** Serve HTTPS with this certificate and key (PEM files); null: plain HTTP. */
+  readonly tls: { readonly certFile: string; readonly keyFile: string } | null;
   /** `sqlite:PATH`, `sqlite::memory:` or `postgres://…`. */
   readonly db: string;
   /** The region written into ARNs. */
@@ -57,8 +63,8 @@ export interface PhantomConfig {
   /** In configuration order: the order `phantom` lists them in messages. */
   readonly sites: readonly SiteConfig[];
   readonly limits: { readonly launchConfigurations: number; readonly groups: number };
-  /** CloudWatch-style metrics: how long they are kept and how many series a user may have. */
-  readonly metrics: { readonly retentionMs: number; readonly maxSeriesPerUser: number };
+  /** CloudWatch-style metrics: how long they are kept, how many series and alarms a user may have. */
+  readonly metrics: { readonly retentionMs: number; readonly maxSeriesPerUser: number; readonly maxAlarmsPerUser: number };
   /** The reconcile loop's timing, in milliseconds. */
   readonly controller: {
     readonly intervalMs: number;
@@ -68,10 +74,15 @@ export interface PhantomConfig {
     readonly backoffMaxMs: number;
     readonly orphanGraceMs: number;
     /**
-     * How long the controller lease outlives its holder's last pass: after a crash, the
-     * restarted process (or another replica) takes over the clouds after this long.
+     * The lifetime of a shard lease, renewed every third of it: after a crash or a pause, the
+     * restarted process (or another replica) takes the shards over after this long.
      */
     readonly leaseMs: number;
+    /**
+     * How many shards the groups are spread over (`controller.shards`); each is driven by one
+     * replica at a time. Every replica on one database must use the same number.
+     */
+    readonly shards: number;
   };
 }
 
@@ -101,6 +112,7 @@ const simulatedSchema = z
     api_error_rate: z.number().min(0).max(1).default(0),
     api_latency_ms: z.number().min(0).max(60_000).default(0),
     death_rate: z.number().min(0).default(0), // per running VM per hour
+    retired: z.boolean().default(false),
   })
   .strict();
 
@@ -109,6 +121,7 @@ const ec2Schema = z
     driver: z.literal("ec2"),
     endpoint: z.url({ protocol: /^https?$/ }),
     region: z.string().min(1).default("us-east-1"),
+    retired: z.boolean().default(false),
   })
   .strict();
 
@@ -118,12 +131,14 @@ const openstackSchema = z
     auth_url: z.url({ protocol: /^https?$/ }),
     region: z.string().min(1).max(255).default("RegionOne"),
     network: z.string().min(1).max(255).optional(),
+    retired: z.boolean().default(false),
   })
   .strict();
 
 const fileSchema = z
   .object({
     listen: listenSchema.default({ host: "127.0.0.1", port: 8445 }),
+    tls: z.object({ cert: z.string().min(1), key: z.string().min(1) }).strict().optional(),
     db: z.string().min(1).default("sqlite:data/phantom.db"),
     region: z.string().regex(/^[a-z0-9-]+$/, "lower-case letters, digits and '-'").default("phantom"),
     master_key_file: z.string().min(1).default("data/master.key"),
@@ -139,6 +154,7 @@ const fileSchema = z
         orphan_grace_seconds: z.number().min(0).default(120),
         // Default: six intervals, at least 30 s (see parseConfig).
         lease_seconds: z.number().positive().optional(),
+        shards: z.number().int().min(1).max(4096).default(64),
       })
       .strict()
       .default({
@@ -148,6 +164,7 @@ const fileSchema = z
         backoff_initial_seconds: 30,
         backoff_max_seconds: 600,
         orphan_grace_seconds: 120,
+        shards: 64,
       }),
     limits: z
       .object({
@@ -160,9 +177,10 @@ const fileSchema = z
       .object({
         retention_seconds: z.number().int().min(600).max(14 * 86400).default(7200),
         max_series_per_user: z.number().int().min(1).default(10_000),
+        max_alarms_per_user: z.number().int().min(1).default(5000),
       })
       .strict()
-      .default({ retention_seconds: 7200, max_series_per_user: 10_000 }),
+      .default({ retention_seconds: 7200, max_series_per_user: 10_000, max_alarms_per_user: 5000 }),
   })
   .strict();
 
@@ -197,9 +215,12 @@ export function parseConfig(document: unknown, source: string): PhantomConfig {
         `${source}: sites.${name}: a site name is letters, digits, '_', '.' or '-' (it is written after '@' and in the clouds tag)`,
       );
     }
+    // Present only when true: a retired site is the exception.
+    const retired = s.retired ? { retired: true } : {};
     switch (s.driver) {
       case "simulated":
         return {
+          ...retired,
           name,
           driver: "simulated",
           capacity: s.capacity,
@@ -210,16 +231,16 @@ export function parseConfig(document: unknown, source: string): PhantomConfig {
           deathRatePerHour: s.death_rate,
         };
       case "ec2":
-        return { name, driver: "ec2", endpoint: s.endpoint, region: s.region };
+        return { ...retired, name, driver: "ec2", endpoint: s.endpoint, region: s.region };
       case "openstack":
-        return { name, driver: "openstack", authUrl: s.auth_url, region: s.region, network: s.network ?? null };
+        return { ...retired, name, driver: "openstack", authUrl: s.auth_url, region: s.region, network: s.network ?? null };
     }
   });
   if (sites.length === 0) throw new ConfigError(`${source}: sites: configure at least one site`);
   if (raw.controller.backoff_max_seconds < raw.controller.backoff_initial_seconds) {
     throw new ConfigError(`${source}: controller.backoff_max_seconds must be at least controller.backoff_initial_seconds`);
   }
-  // The holder renews the lease at every pass: it must outlive a pass and the wait for the next.
+  // A shard lease must outlive a pass and the wait for the next.
   const leaseSeconds = raw.controller.lease_seconds ?? Math.max(30, raw.controller.interval_seconds * 6);
   if (leaseSeconds < raw.controller.interval_seconds * 2) {
     throw new ConfigError(`${source}: controller.lease_seconds must be at least twice controller.interval_seconds`);
@@ -230,15 +251,23 @@ export function parseConfig(document: unknown, source: string): PhantomConfig {
       `${source}: default_site: '${defaultSite}' is not one of the sites (${sites.map((s) => s.name).join(", ")})`,
     );
   }
+  if (defaultSite !== null && sites.some((s) => s.name === defaultSite && s.retired === true)) {
+    throw new ConfigError(`${source}: default_site: '${defaultSite}' is retired; name a site that takes new VMs`);
+  }
   return {
     listen: raw.listen,
+    tls: raw.tls === undefined ? null : { certFile: raw.tls.cert, keyFile: raw.tls.key },
     db: raw.db,
     region: raw.region,
     masterKeyFile: raw.master_key_file,
     defaultSite,
     sites,
     limits: { launchConfigurations: raw.limits.launch_configurations, groups: raw.limits.groups },
-    metrics: { retentionMs: raw.metrics.retention_seconds * 1000, maxSeriesPerUser: raw.metrics.max_series_per_user },
+    metrics: {
+      retentionMs: raw.metrics.retention_seconds * 1000,
+      maxSeriesPerUser: raw.metrics.max_series_per_user,
+      maxAlarmsPerUser: raw.metrics.max_alarms_per_user,
+    },
     controller: {
       intervalMs: raw.controller.interval_seconds * 1000,
       bootTimeoutMs: raw.controller.boot_timeout_seconds * 1000,
@@ -247,6 +276,7 @@ export function parseConfig(document: unknown, source: string): PhantomConfig {
       backoffMaxMs: raw.controller.backoff_max_seconds * 1000,
       orphanGraceMs: raw.controller.orphan_grace_seconds * 1000,
       leaseMs: leaseSeconds * 1000,
+      shards: raw.controller.shards,
     },
   };
 }

@@ -84,12 +84,12 @@ sites:
       { name: "campus", driver: "openstack", authUrl: "http://10.0.0.5:5000", region: "RegionOne", network: null },
     ]);
     assert.deepEqual(config.limits, { launchConfigurations: 200, groups: 500 });
-    assert.deepEqual(config.metrics, { retentionMs: 7_200_000, maxSeriesPerUser: 10_000 });
+    assert.deepEqual(config.metrics, { retentionMs: 7_200_000, maxSeriesPerUser: 10_000, maxAlarmsPerUser: 5000 });
   });
 
-  it("reads the metrics' retention and series limit", () => {
-    const path = write("metrics: { retention_seconds: 3600, max_series_per_user: 50 }\nsites: { a: { driver: simulated } }\n");
-    assert.deepEqual(loadConfig({ configFile: path, env: {} }).config.metrics, { retentionMs: 3_600_000, maxSeriesPerUser: 50 });
+  it("reads the metrics' retention, series limit and alarm limit", () => {
+    const path = write("metrics: { retention_seconds: 3600, max_series_per_user: 50, max_alarms_per_user: 7 }\nsites: { a: { driver: simulated } }\n");
+    assert.deepEqual(loadConfig({ configFile: path, env: {} }).config.metrics, { retentionMs: 3_600_000, maxSeriesPerUser: 50, maxAlarmsPerUser: 7 });
   });
 
   it("lets flags beat the environment and the environment beat the file", () => {
@@ -117,6 +117,8 @@ sites:
     ["an empty network", "sites: { a: { driver: openstack, auth_url: 'https://k/v3', network: '' } }\n", /sites\.a\.network: Too small/],
     ["no sites", "sites: {}\n", /configure at least one site/],
     ["a site name with a colon", "sites: { 'a:b': { driver: simulated } }\n", /sites\.a:b: a site name is/],
+    ["a retired default site", "default_site: a\nsites: { a: { driver: simulated, retired: true }, b: { driver: simulated } }\n", /default_site: 'a' is retired/],
+    ["a retired that is not a boolean", "sites: { a: { driver: ec2, endpoint: 'https://x', retired: 'yes' } }\n", /sites\.a\.retired: Invalid input: expected boolean/],
     ["an unknown default site", "default_site: z\nsites: { a: { driver: simulated } }\n", /default_site: 'z' is not one of the sites \(a\)/],
     ["a bad listen address", "listen: nowhere\nsites: { a: { driver: simulated } }\n", /listen: expected HOST:PORT/],
     ["duplicate keys", "sites: { a: { driver: simulated } }\nsites: {}\n", /not valid YAML/],
@@ -127,6 +129,14 @@ sites:
   for (const [name, text, pattern] of bad) {
     it(`rejects ${name}`, () => fails({ configFile: write(text), env: {} }, pattern));
   }
+  it("marks the sites kept with retired: true, of any driver, and no others", () => {
+    const text =
+      "sites:\n  a: { driver: simulated }\n  b: { driver: ec2, endpoint: 'https://x', retired: true }\n" +
+      "  c: { driver: openstack, auth_url: 'https://k/v3', retired: true }\n  d: { driver: simulated, retired: false }\n";
+    const { sites } = loadConfig({ configFile: write(text), env: {} }).config;
+    assert.deepEqual(sites.map((s) => [s.name, s.retired === true]), [["a", false], ["b", true], ["c", true], ["d", false]]);
+  });
+
   it("reads the controller's timing, in seconds, with the documented defaults", () => {
     const path = write("controller: { interval_seconds: 2, orphan_grace_seconds: 0 }\nsites: { a: { driver: simulated } }\n");
     assert.deepEqual(loadConfig({ configFile: path, env: {} }).config.controller, {
@@ -137,7 +147,10 @@ sites:
       backoffMaxMs: 600_000,
       orphanGraceMs: 0,
       leaseMs: 30_000,
+      shards: 64,
     });
+    assert.equal(loadConfig({ configFile: write("controller: { shards: 4 }\nsites: { a: { driver: simulated } }\n"), env: {} }).config.controller.shards, 4);
+    fails({ configFile: write("controller: { shards: 0 }\nsites: { a: { driver: simulated } }\n"), env: {} }, /controller\.shards/);
     fails({ configFile: write("controller: { backoff_initial_seconds: 60, backoff_max_seconds: 30 }\nsites: { a: { driver: simulated } }\n"), env: {} }, /backoff_max_seconds must be at least/);
     const lease = write("controller: { interval_seconds: 0.1, lease_seconds: 1 }\nsites: { a: { driver: simulated } }\n");
     assert.equal(loadConfig({ configFile: lease, env: {} }).config.controller.leaseMs, 1000);

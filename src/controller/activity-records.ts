@@ -5,7 +5,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { vmActivityId } from "../core/activity-ids.js";
-import type { ManagedInstance, OwnedGroup } from "../core/types.js";
+import { backoffSeconds } from "../core/backoff.js";
+import type { ManagedInstance, OwnedGroup, SiteBackoff } from "../core/types.js";
 import type { ActivityCompletion, OwnedActivity } from "../store/controller-store.js";
 
 /** AWS's limit on a Cause. */
@@ -49,6 +50,26 @@ export function failedLaunchActivity(group: OwnedGroup, site: string, count: num
     id: randomUUID(),
     description: `Launching ${count === 1 ? "a new EC2 instance" : `${count} new EC2 instances`} on ${site}.  Status Reason: ${error}. Launching EC2 instance failed.`,
     cause: cause(now, `${error}; backing off ${site} for ${backoffSeconds}s`),
+    endTime: now,
+    statusCode: "Failed",
+    statusMessage: error.slice(0, 255),
+    progress: 100,
+    details: JSON.stringify({ "Availability Zone": site }),
+  };
+}
+
+/**
+ * A listing of the group's site that failed, e.g. with the cause
+ * `listing ec2 failed: AuthFailure: …; retrying in 30s`. Its VMs there keep their last known
+ * state until the site is listed again.
+ */
+export function failedListingActivity(group: OwnedGroup, site: string, backoff: SiteBackoff, now: Date): OwnedActivity {
+  const error = backoff.lastError;
+  return {
+    ...base(group, now),
+    id: randomUUID(),
+    description: `Listing the instances on ${site}.  Status Reason: ${error}.`,
+    cause: cause(now, `listing ${site} failed: ${error}; retrying in ${backoffSeconds(backoff, now)}s`),
     endTime: now,
     statusCode: "Failed",
     statusMessage: error.slice(0, 255),

@@ -7,6 +7,7 @@ import type { SiteConfig } from "../config/config.js";
 import { isCloudError, VM_TAGS, type CloudDriver, type CloudVm, type DriverCredentials } from "../clouds/driver.js";
 import type { SecretBox } from "../secrets/secret-box.js";
 import type { Store } from "../store/store.js";
+import { forEachBounded, type ConcurrencyLimits } from "./bounded-concurrency.js";
 import { openCloudCredentials, type CredentialsKind } from "../users/cloud-credentials.js";
 
 /** A cloud call's outcome, for metrics. */
@@ -26,12 +27,20 @@ export interface Listing {
 
 const CREDENTIALS_TTL_MS = 30_000;
 
+/** Listings made at once: each is one (site, credentials), so the bound is on the total. */
+export const LISTING_CONCURRENCY: ConcurrencyLimits = { total: 32, perKey: 1 };
+
+/** The error of a listing not made because the user has no credentials for the site. */
+export const NO_CREDENTIALS = "no credentials";
+
 /** Drivers, credentials and listings for the controller. */
 export class CloudAccess {
   readonly #drivers: ReadonlyMap<string, CloudDriver>;
   /** The sites that need each user's own credentials, and which kind they take. */
   readonly #needsCredentials: ReadonlyMap<string, CredentialsKind>;
   readonly #credentials = new Map<string, { value: DriverCredentials | null; until: number }>();
+  /** Sites kept with `retired: true`: no new VMs; their VMs move elsewhere. */
+  readonly retired: ReadonlySet<string>;
 
   constructor(
     sites: readonly SiteConfig[],
@@ -41,6 +50,7 @@ export class CloudAccess {
     private readonly observe: CallObserver,
   ) {
     this.#drivers = drivers;
+    this.retired = new Set(sites.filter((s) => s.retired === true).map((s) => s.name));
     this.#needsCredentials = new Map(
       sites.flatMap((s): [string, CredentialsKind][] => (s.driver === "simulated" ? [] : [[s.name, s.driver === "openstack" ? "openstack" : "access-key"]])),
     );
@@ -80,26 +90,40 @@ export class CloudAccess {
 
   /**
    * Lists this deployment's VMs: once per site that needs no credentials, and once per
-   * (site, user) for the given users of sites that do. Calls run concurrently.
+   * (site, user) for the given users of sites that do, at most {@link LISTING_CONCURRENCY}
+   * calls at once (10,000 users of a per-user site are 10,000 listings). A listing for which
+   * `waiting` gives an error (its backoff) is not made: that error is its result.
    */
   async listAll(
     deploymentId: string,
     usersBySite: ReadonlyMap<string, ReadonlySet<string>>,
     nowMs: number,
+    waiting: (site: string, userId: string | null) => string | undefined = () => undefined,
   ): Promise<Listing[]> {
-    const jobs: Promise<Listing>[] = [];
+    const jobs: { site: string; driver: CloudDriver; userId: string | null; at: number }[] = [];
     for (const [site, driver] of this.#drivers) {
       const users = this.perUser(site) ? [...(usersBySite.get(site) ?? [])] : [null];
-      for (const userId of users) jobs.push(this.#list(site, driver, userId, deploymentId, nowMs));
+      for (const userId of users) jobs.push({ site, driver, userId, at: jobs.length });
     }
-    return Promise.all(jobs);
+    // In the order asked for, whichever answers first.
+    const listings = new Array<Listing>(jobs.length);
+    await forEachBounded(
+      jobs,
+      ({ site, userId }) => `${site}\0${userId ?? ""}`,
+      LISTING_CONCURRENCY,
+      async ({ site, driver, userId, at }) => {
+        const error = waiting(site, userId);
+        listings[at] = error === undefined ? await this.#list(site, driver, userId, deploymentId, nowMs) : { site, userId, result: { error } };
+      },
+    );
+    return listings;
   }
 
   async #list(site: string, driver: CloudDriver, userId: string | null, deploymentId: string, nowMs: number): Promise<Listing> {
     let credentials: DriverCredentials | null | undefined = null;
     if (userId !== null) {
       credentials = await this.credentials(userId, site, nowMs);
-      if (credentials === undefined) return { site, userId, result: { error: "no credentials" } };
+      if (credentials === undefined) return { site, userId, result: { error: NO_CREDENTIALS } };
     }
     try {
       const vms = await driver.describe(credentials, { tag: { key: VM_TAGS.deployment, value: deploymentId } });

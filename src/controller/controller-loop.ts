@@ -1,53 +1,49 @@
 /**
- * When passes run: every `intervalMs`, and soon after an API call changes a group (`poke`).
- * Passes never overlap. Only the holder of the controller lease runs them, so several replicas
- * on one PostgreSQL database share the API while one of them drives the clouds; when it stops
- * or dies, another takes over within the lease's lifetime and reloads everything.
+ * When passes run: every `intervalMs`, soon after an API call changes a group (`poke`), and
+ * soon after shards are gained. Passes never overlap. A pass covers the shards this replica
+ * holds (`shard-leases.ts`), so several replicas on one PostgreSQL database share the API and
+ * the clouds; when one stops or dies, the others take its shards within the lease's lifetime
+ * and load them from the store.
  *
- *   stopped ──start()──▶ waiting ──timer or poke──▶ leasing ──leader──▶ pass ──▶ waiting
- *                           ▲                          │ not leader: drop the model
- *                           └──────────────────────────┘
+ *   stopped ──start()──▶ first lease round ──▶ waiting ──timer, poke or shards gained──▶ pass ──▶ waiting
+ *                                                 ▲                                      │
+ *                                                 └──────────────────────────────────────┘
  */
 import type { Logger } from "../observability/logger.js";
-import type { ControllerStore } from "../store/controller-store.js";
-import type { Clock } from "./clock.js";
 import type { PassReport, Reconciler } from "./reconciler.js";
+import type { ShardLeases } from "./shard-leases.js";
 
 /** How soon after a poke the pass runs: API calls arriving together share one pass. */
 const POKE_DELAY_MS = 20;
 
-/** Runs the reconciler on a schedule, as the lease holder. */
+/** Runs the reconciler on a schedule over the shards this replica holds. */
 export class ControllerLoop {
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<void> | null = null;
+  #starting: Promise<void> | null = null;
   #again = false;
   #stopped = true;
-  #leader = false;
 
   constructor(
     private readonly reconciler: Reconciler,
-    private readonly store: ControllerStore,
+    private readonly shards: ShardLeases,
     private readonly options: {
-      readonly holder: string;
       readonly intervalMs: number;
-      /** How long each renewal holds the lease; see `controller.lease_seconds`. */
-      readonly leaseMs: number;
-      readonly clock: Clock;
       readonly logger: Logger;
       /** Called after every pass (metrics). */
       readonly onPass?: (report: PassReport, durationMs: number) => void;
     },
   ) {}
 
-  /** Whether this replica held the lease at its last pass. */
+  /** Whether this replica holds at least one shard. */
   get leader(): boolean {
-    return this.#leader;
+    return this.shards.held().size > 0;
   }
 
-  /** Starts passes: one now, then every interval. */
+  /** Takes shards, then starts passes: one now, then every interval. */
   start(): void {
     this.#stopped = false;
-    this.#schedule(0);
+    this.#starting = this.shards.start().then(() => this.#schedule(0));
   }
 
   /** Asks for a pass soon (a group changed). */
@@ -57,14 +53,15 @@ export class ControllerLoop {
     else this.#schedule(POKE_DELAY_MS);
   }
 
-  /** Stops scheduling, waits for the pass in flight, gives the lease up. */
+  /** Stops scheduling, waits for the pass in flight, gives the shards up. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    await this.#starting;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     await this.#running;
-    if (this.#leader) await this.store.releaseLease(this.options.holder).catch(() => {});
-    this.#leader = false;
+    await this.shards.stop();
+    this.reconciler.reset();
   }
 
   #schedule(delayMs: number): void {
@@ -82,22 +79,12 @@ export class ControllerLoop {
   }
 
   async #tick(): Promise<void> {
-    const { clock, logger, holder, leaseMs } = this.options;
+    const { logger } = this.options;
     try {
-      const leader = await this.store.acquireLease(holder, clock.now(), leaseMs);
-      if (!leader) {
-        if (this.#leader) logger.info({ holder }, "lost the controller lease");
-        this.#leader = false;
-        this.reconciler.reset();
-        return;
-      }
-      if (!this.#leader) logger.info({ holder }, "holding the controller lease");
-      this.#leader = true;
       const started = performance.now();
-      // Renewed again before the pass acts: a pass that outlived the lease stops there.
-      const report = await this.reconciler.runPass(() => this.store.acquireLease(holder, clock.now(), leaseMs));
+      const report = await this.reconciler.runPass();
       const durationMs = performance.now() - started;
-      this.options.onPass?.(report, durationMs);
+      if (report.groups > 0 || this.leader) this.options.onPass?.(report, durationMs);
       if (report.launchRequests > 0 || report.terminated > 0 || report.orphansTerminated > 0 || report.failures > 0) {
         logger.info({ ...report, durationMs: Math.round(durationMs) }, "pass");
       }

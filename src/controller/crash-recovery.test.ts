@@ -26,7 +26,7 @@ describe("recovery from a crash inside a pass", () => {
       assert.equal((await h.instances("web")).filter((i) => i.lifecycleState === "Terminating").length, 2);
       assert.equal(h.alive("hotel"), 3);
 
-      h.restart();
+      await h.restart();
       h.clock.advance(1_000);
       await h.pass();
       assert.equal(h.alive("hotel"), 1, "the terminations are asked for in the first pass after the restart, not 30s later");

@@ -8,7 +8,9 @@
  * cloud credentials set with `phantom credentials set`. The test creates, resizes and deletes
  * groups through the API and kills Phantom a few milliseconds to a few hundred after each call
  * (delays from a seeded PRNG: `PHANTOM_CRASH_SEED` replays a run), so kills land before, during
- * and after launch calls and their recording; then restarts it. At the end, with a stable
+ * and after launch calls and their recording; a few kills are timed on the clouds' own
+ * "launched" lines (the clouds answer a launch 100 ms after making its VMs), so some surely fall
+ * between a launch and its recording; then restarts it. At the end, with a stable
  * configuration, it waits for Phantom to converge and checks the clouds directly:
  * - the live VMs are exactly the groups' VMs as `DescribeAutoScalingInstances` lists them, each
  *   group at its desired size and in service, each VM tagged with its group and on its site;
@@ -19,13 +21,10 @@
  * - launched = alive (and owned) + terminated.
  */
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
-import { fileURLToPath } from "node:url";
 import { after, test } from "node:test";
 import Database from "better-sqlite3";
 import {
@@ -45,13 +44,11 @@ import { DescribeInstancesCommand, EC2Client, type Instance } from "@aws-sdk/cli
 import { seededRandom } from "../clouds/simulated/seeded-random.js";
 import { walkPages } from "../test-support/sdk-client.js";
 import { VM_TAGS } from "../clouds/driver.js";
+import { CliProcess, launchesByToken, runCli, startSimcloudProcess } from "../test-support/phantom-processes.js";
 
-/** The compiled CLI: this test runs from dist/src/controller/. */
-const MAIN = fileURLToPath(new URL("../cli/main.js", import.meta.url));
 const SEED = Number(process.env.PHANTOM_CRASH_SEED ?? 20260611);
 /** Kill-and-restart cycles. */
 const CYCLES = 24;
-const START_TIMEOUT_MS = 20_000;
 /** From the last restart; a termination left waiting for its 30s retry would miss it. */
 const CONVERGE_TIMEOUT_MS = 20_000;
 /** `alpha` holds this many VMs of all groups together, so groups overflow to `bravo`. */
@@ -59,103 +56,28 @@ const ALPHA_CAPACITY = 10;
 const CLOUDS = "alpha:8,bravo:-1";
 /** Each simcloud call waits this long: wide enough for kills to land inside a launch call. */
 const CLOUD_LATENCY_MS = 15;
+/**
+ * A launch answers this long after making its VMs: the window between a launch and its
+ * recording, in which the targeted kills land (a kill on the cloud's "launched" line).
+ */
+const LAUNCH_ANSWER_DELAY_MS = 100;
+/** Kills timed on a launch the cloud has made and Phantom not yet recorded. */
+const TARGETED_KILLS = 3;
 const USER = "crash";
 const CLOUD_KEYS = { accessKeyId: "AKIDCRASHCLOUD", secretAccessKey: "crash-cloud-secret" };
 
 const dir = mkdtempSync(join(tmpdir(), "phantom-crash-"));
-const children = new Set<ChildProcess>();
-after(() => {
-  for (const child of children) child.kill("SIGKILL");
-  rmSync(dir, { recursive: true, force: true });
-});
-
-/** The environment without the machine's `PHANTOM_*` settings. */
-function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("PHANTOM_")) env[k] = v;
-  return { ...env, ...extra };
-}
-
-/** A CLI process whose JSON log lines (stdout) are watched. */
-class Child {
-  readonly #child: ChildProcess;
-  readonly #exited: Promise<void>;
-  readonly #watchers: { msg: string; resolve: (line: Record<string, unknown>) => void }[] = [];
-  #tail: string[] = [];
-  #stderr = "";
-
-  constructor(args: readonly string[], env: Record<string, string> = {}) {
-    this.#child = spawn(process.execPath, [MAIN, ...args], { env: cleanEnv(env), stdio: ["ignore", "pipe", "pipe"] });
-    children.add(this.#child);
-    this.#exited = new Promise((resolve) => this.#child.once("exit", () => (children.delete(this.#child), resolve())));
-    this.#child.stderr!.on("data", (d: Buffer) => (this.#stderr += d.toString()));
-    createInterface({ input: this.#child.stdout! }).on("line", (text) => {
-      this.#tail = [...this.#tail.slice(-40), text];
-      let line: Record<string, unknown>;
-      try {
-        line = JSON.parse(text) as Record<string, unknown>;
-      } catch {
-        return;
-      }
-      for (const w of this.#watchers.filter((w) => w.msg === line.msg)) {
-        this.#watchers.splice(this.#watchers.indexOf(w), 1);
-        w.resolve(line);
-      }
-    });
-  }
-
-  /** The next log line with this `msg`. */
-  waitFor(msg: string): Promise<Record<string, unknown>> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no "${msg}" line in ${START_TIMEOUT_MS} ms\n${this.output()}`)), START_TIMEOUT_MS);
-      const done = (line: Record<string, unknown>) => (clearTimeout(timer), resolve(line));
-      this.#watchers.push({ msg, resolve: done });
-      void this.#exited.then(() => {
-        clearTimeout(timer);
-        reject(new Error(`the process exited before "${msg}"\n${this.output()}`));
-      });
-    });
-  }
-
-  /** The last lines of its output, for failure messages. */
-  output(): string {
-    return `stdout (tail):\n${this.#tail.join("\n")}\nstderr:\n${this.#stderr}`;
-  }
-
-  async kill(signal: NodeJS.Signals): Promise<void> {
-    this.#child.kill(signal);
-    await this.#exited;
-  }
-}
-
-/** Runs a `phantom` admin command to completion; returns its stdout. */
-function run(args: readonly string[], env: Record<string, string>): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { env: cleanEnv(env), stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve(stdout) : reject(new Error(`phantom ${args.join(" ")}: exit ${code}: ${stderr}`))));
-  });
-}
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A simcloud process and a client of it as the user's cloud account. */
-async function startSimcloud(capacity: number): Promise<{ url: string; ec2: EC2Client }> {
-  const child = new Child([
-    "simcloud",
-    "--listen",
-    "127.0.0.1:0",
-    "--capacity",
-    String(capacity),
-    "--boot-seconds",
-    "0.3",
-    "--api-latency-ms",
-    String(CLOUD_LATENCY_MS),
-  ]);
-  const url = (await child.waitFor("serving")).url as string;
-  return { url, ec2: new EC2Client({ endpoint: url, region: "us-east-1", credentials: CLOUD_KEYS, maxAttempts: 1 }) };
+async function startSimcloud(capacity: number): Promise<{ url: string; ec2: EC2Client; process: CliProcess }> {
+  const { process, url } = await startSimcloudProcess({
+    capacity,
+    bootSeconds: 0.3,
+    latencyMs: CLOUD_LATENCY_MS,
+    launchAnswerDelayMs: LAUNCH_ANSWER_DELAY_MS,
+  });
+  return { url, process, ec2: new EC2Client({ endpoint: url, region: "us-east-1", credentials: CLOUD_KEYS, maxAttempts: 1 }) };
 }
 
 /** A VM as a simcloud lists it, with the launch (reservation) that made it. */
@@ -186,17 +108,17 @@ function isAlive(vm: Instance): boolean {
 
 /** `phantom serve`, started until killed. */
 class Phantom {
-  readonly #child: Child;
+  readonly #child: CliProcess;
   client!: AutoScalingClient;
 
   private constructor(config: string, masterKey: string) {
-    this.#child = new Child(["serve", "--config", config], { PHANTOM_MASTER_KEY: masterKey, PHANTOM_LOG_LEVEL: "info" });
+    this.#child = new CliProcess(["serve", "--config", config], { PHANTOM_MASTER_KEY: masterKey, PHANTOM_LOG_LEVEL: "info" });
   }
 
-  /** Starts Phantom and waits until it serves and holds the controller lease. */
+  /** Starts Phantom and waits until it serves and holds shards. */
   static async start(config: string, masterKey: string, keys: { accessKeyId: string; secretAccessKey: string }): Promise<Phantom> {
     const p = new Phantom(config, masterKey);
-    const leased = p.#child.waitFor("holding the controller lease");
+    const leased = p.#child.waitFor("shards changed");
     const url = (await p.#child.waitFor("serving")).url as string;
     await leased;
     p.client = new AutoScalingClient({ endpoint: url, region: "us-east-1", credentials: keys, maxAttempts: 1 });
@@ -257,7 +179,7 @@ function unfinishedWork(db: string): { intents: { token: string; cause: string; 
   }
 }
 
-test("a Phantom killed with SIGKILL at any moment neither leaks a VM nor launches one twice", { timeout: 170_000 }, async (t) => {
+test("a Phantom killed with SIGKILL at any moment neither leaks a VM nor launches one twice", { timeout: 480_000 }, async (t) => {
   const random = seededRandom(SEED);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const between = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
@@ -292,7 +214,7 @@ test("a Phantom killed with SIGKILL at any moment neither leaks a VM nor launche
     ].join("\n"),
   );
   const masterKey = "ab".repeat(32);
-  const admin = (args: string[]) => run([...args, "--config", config], { PHANTOM_MASTER_KEY: masterKey });
+  const admin = (args: string[]) => runCli([...args, "--config", config], { PHANTOM_MASTER_KEY: masterKey });
   const keys = JSON.parse(await admin(["user", "add", USER, "--json"])) as { accessKeyId: string; secretAccessKey: string };
   for (const site of ["alpha", "bravo"]) {
     await admin(["credentials", "set", USER, site, "--access-key", CLOUD_KEYS.accessKeyId, "--secret-key", CLOUD_KEYS.secretAccessKey]);
@@ -369,6 +291,17 @@ test("a Phantom killed with SIGKILL at any moment neither leaks a VM nor launche
     const delay = killDelay();
     ops[ops.length - 1] += ` +${delay}ms`;
     await crash(delay);
+  }
+
+  // Kills timed on the clouds' own "launched" lines, so that some kills surely fall between a
+  // launch and its recording (random delays alone may miss that window on a loaded machine).
+  for (let k = 0; k < TARGETED_KILLS; k++) {
+    const launched = [alpha.process, bravo.process].map((cloud) => cloud.waitFor("launched"));
+    for (const line of launched) line.catch(() => undefined);
+    await createGroup(between(6, 12));
+    await Promise.race(launched);
+    ops.push(`create ${live.at(-1)} and kill on its launch`);
+    await crash(0);
   }
 
   // ── A final, stable configuration, and convergence ────────────────────────────────────
@@ -482,6 +415,14 @@ test("a Phantom killed with SIGKILL at any moment neither leaks a VM nor launche
     assert.ok(entries.length <= Number(m[1]), `token ${token} made ${entries.length} VMs; its intent asked for ${m[1]}`);
   }
 
+  // Counted at the clouds themselves: each token made VMs in one launch, and every VM the
+  // clouds ever made is one of those listed above.
+  const atClouds = [alpha.process, bravo.process].map(launchesByToken);
+  for (const launches of atClouds) {
+    for (const [token, counts] of launches) assert.equal(counts.length, 1, `token ${token} launched ${counts.length} times at the cloud`);
+  }
+  const madeAtClouds = atClouds.flatMap((m) => [...m.values()].flat()).reduce((a, b) => a + b, 0);
+  assert.equal(madeAtClouds, everything.length, "the clouds made exactly the VMs listed");
   const launched = everything.length;
   const terminated = everything.filter(({ vm }) => !isAlive(vm)).length;
   const alive = launched - terminated;
@@ -494,7 +435,7 @@ test("a Phantom killed with SIGKILL at any moment neither leaks a VM nor launche
       `converged ${(convergedAfterMs / 1000).toFixed(1)}s after the last restart; ${((performance.now() - started) / 1000).toFixed(1)}s in all`,
   );
   assert.ok(stats.kills >= 20);
-  assert.ok(stats.launchedNotRecorded > 0, "no kill fell between a launch call and its recording: the kills missed the launches");
+  assert.ok(stats.launchedNotRecorded >= 1, "no kill fell between a launch call and its recording: the kills missed the launches");
   assert.ok(view.vms.get("alpha")!.length > 0 && view.vms.get("bravo")!.length > 0, "both sites were used (overflow)");
   await phantom.kill();
 });

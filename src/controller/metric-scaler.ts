@@ -17,9 +17,9 @@ import {
   sensorSeries,
   TARGET_TRACKING_PERIOD_SECONDS,
   type CapacityChange,
-  type Sample,
 } from "../core/metric-scaling.js";
 import { targetTrackingOf } from "../core/scaling-policies.js";
+import { isSuspended } from "../core/scaling-processes.js";
 import { parseSensorTags, type SensorDefinition } from "../core/sensor-tags.js";
 import type { ManagedInstance, MetricDimension, OwnedGroup } from "../core/types.js";
 import type { Logger } from "../observability/logger.js";
@@ -41,7 +41,7 @@ const PRUNE_EVERY_MS = 60_000;
  * that dimension's name and value (the sensor's lookups, one per VM, need no key built), and
  * every series by its whole dimension set.
  */
-type Indexed = Map<string, { readonly single: Map<string, Map<string, Sample[]>>; readonly all: Map<string, Sample[]> }>;
+export type Indexed = Map<string, { readonly single: Map<string, Map<string, OwnedMetricPoint[]>>; readonly all: Map<string, OwnedMetricPoint[]> }>;
 
 /** Decides metric-driven capacity changes for the reconciler. */
 export class MetricScaler {
@@ -64,7 +64,7 @@ export class MetricScaler {
     const candidates: { group: OwnedGroup; instances: readonly ManagedInstance[]; sensor: SensorDefinition | null }[] = [];
     let periodSeconds = TARGET_TRACKING_PERIOD_SECONDS;
     for (const { group, instances } of groups) {
-      if (group.status !== "active") continue;
+      if (group.status !== "active" || isSuspended(group, "AlarmNotification")) continue;
       const sensor = this.#sensor(group);
       if (sensor === null && !byGroup.has(group.id)) continue;
       if (sensor !== null) periodSeconds = Math.max(periodSeconds, sensor.samplePeriodSeconds);
@@ -125,7 +125,8 @@ export class MetricScaler {
   }
 }
 
-function metricKey(userId: string, namespace: string, metricName: string): string {
+/** The key of a user's metric in an {@link Indexed}. */
+export function metricKey(userId: string, namespace: string, metricName: string): string {
   // Length-prefixed parts: unambiguous whatever characters the names hold.
   return `${userId}|${namespace.length}:${namespace}${metricName}`;
 }
@@ -137,13 +138,14 @@ function dimensionsKey(dimensions: readonly MetricDimension[]): string {
   return key;
 }
 
-/** The samples of one series of an indexed metric. */
-function seriesSamples(metric: NonNullable<ReturnType<Indexed["get"]>>, dimensions: readonly MetricDimension[]): Sample[] {
+/** The samples of one series of an indexed metric (exact dimensions, sorted by name). */
+export function seriesSamples(metric: NonNullable<ReturnType<Indexed["get"]>>, dimensions: readonly MetricDimension[]): OwnedMetricPoint[] {
   if (dimensions.length === 1) return metric.single.get(dimensions[0]!.name)?.get(dimensions[0]!.value) ?? [];
   return metric.all.get(dimensionsKey(dimensions)) ?? [];
 }
 
-function indexPoints(points: readonly OwnedMetricPoint[]): Indexed {
+/** Points by user's metric and series, for lookups by exact series. */
+export function indexPoints(points: readonly OwnedMetricPoint[]): Indexed {
   const index: Indexed = new Map();
   for (const p of points) {
     const key = metricKey(p.userId, p.namespace, p.metricName);

@@ -161,7 +161,7 @@ describe("scaling on metrics, on a virtual clock", () => {
     await load(h, "web", 90);
     await h.run(1);
     assert.equal(await desired(h, "web"), 3);
-    h.restart();
+    await h.restart();
     await load(h, "web", 90);
     await h.run(2);
     assert.equal(await desired(h, "web"), 3, "the restarted controller still waits for the cooldown");

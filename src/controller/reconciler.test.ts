@@ -1,6 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { CloudError, VM_TAGS } from "../clouds/driver.js";
+import { shardOf } from "../core/shards.js";
 import { ControllerHarness } from "../test-support/controller-harness.js";
 
 const capacityError = () => new CloudError("capacity", "InsufficientInstanceCapacity", "InsufficientInstanceCapacity: no room");
@@ -75,27 +76,6 @@ describe("the controller on a virtual clock", () => {
     }
   });
 
-  it("returns VMs to the preferred site when its backoff ends, make-before-break, never below the desired size", async () => {
-    const h = await harness([{ name: "hotel" }, { name: "ec2" }]);
-    try {
-      await h.createGroup("web", "hotel:8,ec2:-1", 10);
-      h.driver("hotel").launchError = capacityError();
-      await h.run(2);
-      assert.deepEqual(await h.layout("web", "InService"), { ec2: 10 });
-      h.driver("hotel").launchError = null;
-      h.clock.advance(30_000);
-      for (let pass = 0; pass < 40; pass++) {
-        await h.run(1);
-        const inService = Object.values(await h.layout("web", "InService")).reduce((a, b) => a + b, 0);
-        assert.ok(inService >= 10, `pass ${pass}: ${inService} in service`);
-      }
-      assert.deepEqual(await h.layout("web", "InService"), { hotel: 8, ec2: 2 });
-      assert.equal(h.alive("hotel") + h.alive("ec2"), 10, "every twin that moved was terminated");
-    } finally {
-      await h.close();
-    }
-  });
-
   it("keeps VMs where they are with rebalance=false", async () => {
     const h = await harness([{ name: "hotel" }, { name: "ec2" }]);
     try {
@@ -123,7 +103,7 @@ describe("the controller on a virtual clock", () => {
       const failures = (await h.activities("web")).filter((a) => a.statusCode === "Failed").map((a) => a.cause);
       assert.match(failures[0] ?? "", /backing off hotel for 60s$/);
       h.driver("hotel").launchError = null;
-      h.restart();
+      await h.restart();
       h.clock.advance(50_000);
       await h.api("SetDesiredCapacity", { AutoScalingGroupName: "web", DesiredCapacity: 4 });
       await h.pass();
@@ -355,16 +335,105 @@ describe("launches whose outcome is unknown", () => {
   });
 });
 
-describe("the lease", () => {
-  it("records and carries out nothing when the lease was lost during the pass", async () => {
+describe("shards and fencing", () => {
+  const LEASE_MS = 30_000;
+  const launches = (h: ControllerHarness, site: string) => h.driver(site).calls.filter((c) => c.method === "launch").length;
+
+  it("records nothing and calls no cloud once another replica took the shard during the pass", async () => {
     const h = await harness([{ name: "hotel" }]);
     try {
       await h.createGroup("web", "hotel:8", 2);
-      await h.reconciler.runPass(async () => false);
-      assert.deepEqual(await h.layout("web"), {});
-      assert.equal(h.driver("hotel").calls.filter((c) => c.method === "launch").length, 0);
-      const snapshot = await h.store.controller.loadSnapshot();
-      assert.deepEqual(snapshot.intents, []);
+      let other: Awaited<ReturnType<ControllerHarness["replica"]>> | undefined;
+      h.driver("hotel").beforeCall = async (method) => {
+        if (method !== "describe" || other) return;
+        // This replica freezes while listing; its leases run out and another takes them.
+        h.clock.advance(LEASE_MS + 1_000);
+        other = await h.replica("other");
+      };
+      const report = await h.pass();
+      assert.ok(other !== undefined && other.shards.held().size === 8, "the other replica holds every shard");
+      assert.equal(report.launched, 0);
+      assert.equal(launches(h, "hotel"), 0, "no cloud call");
+      assert.deepEqual((await h.store.controller.loadSnapshot()).intents, [], "the store refused the fenced intents");
+      const group = await h.store.reads(h.user.id).getGroup("web");
+      assert.equal(h.shards.held().has(shardOf(group!.id, 8)), false, "the refused write told the replica it lost the group's shard");
+      h.driver("hotel").beforeCall = null;
+      await other.pass();
+      assert.deepEqual(await h.layout("web"), { hotel: 2 });
+      assert.equal(launches(h, "hotel"), 1, "one launch, by the new holder");
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("makes no cloud call for a shard whose lease ran out after its write committed", async () => {
+    const h = await harness([{ name: "hotel" }]);
+    try {
+      await h.createGroup("old", "hotel:8", 1);
+      await h.pass();
+      await h.createGroup("web", "hotel:8", 2);
+      await h.api("SetDesiredCapacity", { AutoScalingGroupName: "old", DesiredCapacity: 0 });
+      // The pass records the termination and the launch intent, terminates, then stalls past
+      // its leases before launching.
+      h.driver("hotel").beforeCall = async (method) => {
+        if (method === "terminate") h.clock.advance(LEASE_MS);
+      };
+      await h.reconciler.runPass();
+      assert.equal(launches(h, "hotel"), 1, "only the first pass's launch");
+      const intents = (await h.store.controller.loadSnapshot()).intents;
+      assert.equal(intents.length, 1, "the intent stays for the shard's next holder");
+      h.driver("hotel").beforeCall = null;
+      await h.pass();
+      assert.deepEqual(await h.layout("web"), { hotel: 2 });
+      const tokens = h.driver("hotel").calls.flatMap((c) => (c.method === "launch" ? [c.request.token] : []));
+      assert.equal(tokens.at(-1), intents[0]!.token, "driven with the same token once the lease is renewed");
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("a new holder loads the shard's groups and VMs from the store, and launches nothing twice", async () => {
+    const h = await harness([{ name: "hotel" }]);
+    try {
+      await h.createGroup("web", "hotel:8", 3);
+      await h.pass();
+      assert.equal(h.alive("hotel"), 3);
+      h.clock.advance(LEASE_MS + 1_000);
+      const other = await h.replica("other");
+      await other.pass();
+      await other.pass();
+      assert.equal(h.alive("hotel"), 3);
+      assert.equal(launches(h, "hotel"), 1);
+      await h.api("SetDesiredCapacity", { AutoScalingGroupName: "web", DesiredCapacity: 4 });
+      await h.pass();
+      assert.equal(launches(h, "hotel"), 1, "the old holder has no shard: it does nothing");
+      await other.pass();
+      assert.equal(h.alive("hotel"), 4);
+      assert.deepEqual(await h.layout("web"), { hotel: 4 });
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("two replicas split the shards and each drives only its own groups", async () => {
+    const h = await harness([{ name: "hotel" }]);
+    try {
+      const other = await h.replica("other");
+      // h took every shard first; it hands half over, a shard per round (8 shards).
+      for (let k = 0; k < 6; k++) {
+        await h.pass();
+        await other.pass();
+      }
+      assert.equal(h.shards.held().size, 4);
+      assert.equal(other.shards.held().size, 4);
+      for (let k = 0; k < 8; k++) await h.createGroup(`g${k}`, "hotel:100", 2);
+      await h.pass();
+      await other.pass();
+      for (let k = 0; k < 8; k++) assert.deepEqual(await h.layout(`g${k}`), { hotel: 2 }, `g${k}`);
+      assert.equal(h.alive("hotel"), 16, "no group was launched for twice");
+      const byHolder = [h.reconciler, other.reconciler].map((r) => [...r.vmCounts()].reduce((n, c) => n + c.count, 0));
+      assert.equal(byHolder[0]! + byHolder[1]!, 16);
+      assert.ok(byHolder.every((n) => n > 0), `both replicas drive groups: ${byHolder.join(" + ")}`);
     } finally {
       await h.close();
     }
@@ -390,7 +459,7 @@ describe("crash safety", () => {
         token,
         tags: { [VM_TAGS.deployment]: deployment, [VM_TAGS.token]: token },
       });
-      h.restart();
+      await h.restart();
       await h.run(2);
       assert.deepEqual((await h.instances("web")).map((i) => i.id).sort(), made.map((vm) => vm.id).sort());
       assert.equal(h.alive("hotel"), 3, "nothing launched twice");

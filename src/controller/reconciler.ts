@@ -3,7 +3,7 @@
  * difference. Level-triggered: a pass needs nothing from the previous one that is not in the
  * store, so a restart at any point loses nothing.
  *
- *   refresh ─▶ list clouds ─▶ metrics move desired capacities ─▶ judge health ─▶ collect orphans ─▶ decide placement
+ *   refresh ─▶ list clouds ─▶ scheduled actions ─▶ alarms run policies ─▶ metrics move desired capacities ─▶ judge health ─▶ collect orphans ─▶ decide placement
  *      ─▶ record intents, terminations, activities (one transaction)
  *      ─▶ cloud calls: terminate, launch (re-driving unfinished launches with their tokens)
  *      ─▶ record outcomes (one transaction) ─▶ failed sites back off; decide again for the
@@ -14,31 +14,45 @@
  * the same token, and the cloud answers with the same VMs. VMs tagged with this deployment that
  * no group owns and no intent explains are terminated after a grace period.
  *
+ * Shards: the model holds the groups of the shards this replica holds (`shard-leases.ts`), each
+ * loaded from the store when its lease is gained (with a new epoch) and dropped when it is lost.
+ * Every batch is fenced by the epochs of the shards it touches: a batch the store refuses drops
+ * those shards and ends the pass before any cloud call. Each cloud call is made only while its
+ * shard's lease is still running on the database's clock (`ShardOwnership.mayAct`).
+ *
  * The pure decisions live in `core/` (`health.ts`, `placement.ts`, `backoff.ts`); this file
  * only gathers their inputs and carries out their outputs.
  */
 import { randomUUID } from "node:crypto";
 import { backOff, backoffSeconds, isBackingOff } from "../core/backoff.js";
+import { capsDue, overCapSince } from "../core/cap-grace.js";
 import { judgeHealth, type Observation } from "../core/health.js";
 import { decidePlacement, type LaunchDecision, type TerminationDecision } from "../core/placement.js";
+import { shardOf } from "../core/shards.js";
 import { fullLaunchConfigurationName } from "../core/sites.js";
 import type { LaunchConfiguration, LaunchIntent, ManagedInstance, OwnedGroup, SiteBackoff } from "../core/types.js";
 import { isCloudError, VM_TAGS, type CloudVm, type DriverCredentials, type VmSpec } from "../clouds/driver.js";
 import type { PhantomConfig } from "../config/config.js";
 import type { Logger } from "../observability/logger.js";
 import type { VmCount } from "../observability/metrics.js";
-import type { ActivityCompletion, ControllerWrites, OwnedActivity } from "../store/controller-store.js";
+import type { ActivityCompletion, ControllerWrites, OwnedActivity, ShardLease, WriteFence } from "../store/controller-store.js";
 import type { Store } from "../store/store.js";
 import {
   completion,
   failedLaunchActivity,
+  failedListingActivity,
   launchActivity,
   shortfallActivity,
   terminationActivity,
 } from "./activity-records.js";
-import { outcomeOf, type CloudAccess, type Listing } from "./cloud-access.js";
+import { forEachBounded, type ConcurrencyLimits } from "./bounded-concurrency.js";
+import { NO_CREDENTIALS, outcomeOf, type CloudAccess, type Listing } from "./cloud-access.js";
+import { ListingBackoffs, type ListingFailure } from "./listing-backoffs.js";
 import type { Clock } from "./clock.js";
+import { AlarmEvaluator } from "./alarm-evaluator.js";
 import { MetricScaler } from "./metric-scaler.js";
+import { ScheduledActionRunner } from "./scheduled-action-runner.js";
+import type { ShardOwnership } from "./shard-leases.js";
 
 /** The controller's timing, from the `controller:` section of the configuration. */
 export type ControllerSettings = PhantomConfig["controller"];
@@ -52,6 +66,8 @@ export interface PassReport {
   readonly terminated: number;
   readonly orphansTerminated: number;
   readonly failures: number;
+  /** The shards the pass covered (those held when it started). */
+  readonly shards: readonly number[];
 }
 
 /** Everything a pass needs. */
@@ -61,6 +77,8 @@ export interface ReconcilerDeps {
   readonly clock: Clock;
   readonly settings: ControllerSettings;
   readonly logger: Logger;
+  /** The shards this replica holds: the model holds their groups only. */
+  readonly shards: ShardOwnership;
   /** How long metrics are kept (default two hours): older ones are pruned by the passes. */
   readonly metricRetentionMs?: number;
 }
@@ -68,6 +86,15 @@ export interface ReconcilerDeps {
 interface GroupState {
   group: OwnedGroup;
   instances: ManagedInstance[];
+}
+
+/** A VM of this deployment that nothing explains, due for termination. */
+interface Orphan {
+  readonly site: string;
+  readonly userId: string | null;
+  readonly id: string;
+  /** From its tags: the group (gone) whose shard decides which replica terminates it. */
+  readonly groupId: string;
 }
 
 /** A launch about to be made: a new intent, or one left unfinished by a crash. */
@@ -85,9 +112,40 @@ class Batch {
   insertActivities: OwnedActivity[] = [];
   completeActivities: ActivityCompletion[] = [];
   putBackoffs: SiteBackoff[] = [];
+  /** `putBackoffs` by `user\0site`: one backoff per (user, site) and batch. */
+  readonly #backoffs = new Map<string, SiteBackoff>();
   clearBackoffs: { userId: string; site: string }[] = [];
   deleteGroups: { userId: string; groupId: string }[] = [];
   putGroups: OwnedGroup[] = [];
+  /** Groups written for through fields that do not name them (deletions, backoffs, completions). */
+  readonly #touched = new Set<string>();
+
+  /** Notes that a write of this batch is for this group (its shard fences the batch). */
+  touch(groupId: string): void {
+    this.#touched.add(groupId);
+  }
+
+  /** Every group the batch writes for. */
+  groupIds(): Set<string> {
+    const ids = new Set(this.#touched);
+    for (const i of this.insertIntents) ids.add(i.groupId);
+    for (const i of this.#instances.values()) ids.add(i.groupId);
+    for (const a of this.insertActivities) ids.add(a.groupId);
+    for (const g of this.putGroups) ids.add(g.id);
+    for (const g of this.deleteGroups) ids.add(g.groupId);
+    return ids;
+  }
+
+  /** The backoff this batch puts for (user, site), if any. */
+  backoff(userId: string, site: string): SiteBackoff | undefined {
+    return this.#backoffs.get(backoffKey(userId, site));
+  }
+
+  /** Puts a backoff (the first of the batch for its user and site). */
+  putBackoff(backoff: SiteBackoff): void {
+    this.#backoffs.set(backoffKey(backoff.userId, backoff.site), backoff);
+    this.putBackoffs.push(backoff);
+  }
 
   /** A new VM (version 0). */
   insert(instance: ManagedInstance): void {
@@ -111,14 +169,15 @@ class Batch {
   }
 
   get empty(): boolean {
+    // Object.values sees the public arrays only (private fields are not properties).
     return this.#instances.size === 0 && Object.values(this).every((v) => (v as unknown[]).length === 0);
   }
 }
 
 /** How long a VM may stay `Terminating` before its termination is asked for again. */
 const TERMINATE_RETRY_MS = 30_000;
-/** Launch calls made at once. */
-const LAUNCH_CONCURRENCY = 16;
+/** Launch calls made at once: in all, and per site and credentials (one account's rate limit). */
+const LAUNCH_CONCURRENCY: ConcurrencyLimits = { total: 32, perKey: 8 };
 
 /** Runs reconcile passes over an in-memory model of every group, kept in step with the store. */
 export class Reconciler {
@@ -140,25 +199,36 @@ export class Reconciler {
   readonly #terminationsAsked = new Map<string, number>();
   /** Launch tokens whose last call ended without knowing whether VMs were made. */
   readonly #uncertain = new Set<string>();
+  /** The shards the model holds, with the epochs they were loaded under. */
+  readonly #loadedShards = new Map<number, number>();
   #changeSeq = 0;
   #deploymentId: string | null = null;
   #loaded = false;
   readonly #scaler: MetricScaler;
+  readonly #scheduler: ScheduledActionRunner;
+  readonly #alarms: AlarmEvaluator;
+  /** Per group: when each of its sites first kept VMs over its cap, waiting for replacements. */
+  readonly #overCapSince = new Map<string, Map<string, Date>>();
+  /** Per (user, site): failed listings wait before the site is listed again. */
+  readonly #listingBackoffs: ListingBackoffs;
 
   constructor(private readonly deps: ReconcilerDeps) {
+    this.#listingBackoffs = new ListingBackoffs({ initialMs: deps.settings.backoffInitialMs, maxMs: deps.settings.backoffMaxMs });
+    this.#scheduler = new ScheduledActionRunner({ store: deps.store, logger: deps.logger });
+    this.#alarms = new AlarmEvaluator({ store: deps.store, logger: deps.logger });
     this.#scaler = new MetricScaler({ store: deps.store, retentionMs: deps.metricRetentionMs ?? 2 * 3600_000, logger: deps.logger });
   }
 
-  /** The VMs of the in-memory model by user, group, site and lifecycle state (metrics). */
+  /** The VMs of the in-memory model by site and lifecycle state, all users' groups together (metrics). */
   *vmCounts(): Generator<VmCount> {
-    for (const { group, instances } of this.#groups.values()) {
-      const counts = new Map<string, number>();
-      for (const i of instances) counts.set(`${i.site}\0${i.lifecycleState}`, (counts.get(`${i.site}\0${i.lifecycleState}`) ?? 0) + 1);
-      for (const [key, count] of counts) {
-        const [site = "", state = ""] = key.split("\0");
-        yield { user: group.userId, group: group.name, site, state, count };
+    const counts = new Map<string, VmCount>();
+    for (const { instances } of this.#groups.values()) {
+      for (const { site, lifecycleState: state } of instances) {
+        const key = `${site}\0${state}`;
+        counts.set(key, { site, state, count: (counts.get(key)?.count ?? 0) + 1 });
       }
     }
+    yield* counts.values();
   }
 
   /** Drops the in-memory model (the controller lost its lease); the next pass reloads it. */
@@ -168,9 +238,11 @@ export class Reconciler {
     this.#backoffs.clear();
     this.#orphans.clear();
     this.#shortfalls.clear();
+    this.#overCapSince.clear();
     this.#stale.clear();
     this.#terminationsAsked.clear();
     this.#uncertain.clear();
+    this.#loadedShards.clear();
     this.#loaded = false;
   }
 
@@ -180,21 +252,26 @@ export class Reconciler {
     return this.#deploymentId;
   }
 
-  /**
-   * One pass. `stillLeader`, when given, is asked once the decisions are made and before any
-   * of them is recorded or carried out; when it answers false the pass stops there and the
-   * model is dropped (another replica drives the clouds now).
-   */
-  async runPass(stillLeader?: () => Promise<boolean>): Promise<PassReport> {
+  /** One pass over the groups of the shards held. */
+  async runPass(): Promise<PassReport> {
     const { clock } = this.deps;
     await this.#refresh();
+    const shards = [...this.#loadedShards.keys()];
+    const report = { groups: this.#groups.size, instances: 0, launched: 0, launchRequests: 0, terminated: 0, orphansTerminated: 0, failures: 0, shards };
+    if (this.#loadedShards.size === 0) return report;
     const now = clock.now();
     const deployment = await this.deploymentId();
-    const listings = await this.deps.clouds.listAll(deployment, this.#usersBySite(), now.getTime());
+    const listings = await this.deps.clouds.listAll(deployment, this.#usersBySite(), now.getTime(), (site, userId) =>
+      this.#listingBackoffs.waiting(site, userId, now),
+    );
     const batch = new Batch();
-    const report = { groups: this.#groups.size, instances: 0, launched: 0, launchRequests: 0, terminated: 0, orphansTerminated: 0, failures: 0 };
+    this.#recordListingFailures(this.#listingBackoffs.record(listings, now), batch, now);
 
-    // Metrics and target tracking move desired capacities first; placement then follows them.
+    // Scheduled actions set sizes first (each occurrence committed on its own, exactly once),
+    // then alarms run their policies (each alarm's outcome committed on its own).
+    this.#committed(await this.#scheduler.run(this.#groups, now, (groupId) => this.#fenceOf(groupId, now)));
+    this.#committed(await this.#alarms.run(this.#groups, now, (key) => this.#fenceOf(key, now)));
+    // Metrics and target tracking move desired capacities next; placement then follows them.
     const scaling = await this.#scaler.decide(this.#groups.values(), now);
     for (const next of scaling.groups) {
       const state = this.#groups.get(next.id);
@@ -211,30 +288,31 @@ export class Reconciler {
     // process has not asked for them itself (recorded before a crash or by the API).
     const toTerminate: ManagedInstance[] = [];
     for (const state of this.#groups.values()) {
+      const replaced = new Map<ManagedInstance, ManagedInstance>();
       for (const i of state.instances) {
         if (i.lifecycleState !== "Terminating") continue;
         const asked = this.#terminationsAsked.get(instanceKey(i));
         if (asked === undefined || now.getTime() - asked >= TERMINATE_RETRY_MS) {
           const next = batch.update({ ...i, terminateRequestedAt: now });
-          this.#replace(state, i, next);
+          replaced.set(i, next);
           toTerminate.push(next);
         }
       }
+      replaceInstances(state, replaced);
     }
 
     // Launches left unfinished (by a crash) are driven again first, with their own tokens.
     const launches: PendingLaunch[] = [...this.#intents.values()].map((intent) => ({ intent, why: intent.cause }));
     const blockedByListing = this.#listingFailures(listings);
+    const launching = this.#launchingByGroup();
     for (const state of this.#groups.values()) {
       report.instances += state.instances.length;
-      this.#decide(state, blockedByListing, now, batch, launches, toTerminate);
+      this.#decide(state, launching, blockedByListing, now, batch, launches, toTerminate);
     }
 
-    if (stillLeader && !(await stillLeader())) {
-      this.reset();
-      return report;
-    }
-    const conflicts = await this.#apply(batch);
+    const conflicts = await this.#apply(batch, now);
+    // Shards lost: another replica drives them now, and this pass makes no cloud call at all.
+    if (conflicts === null) return report;
     const terminations = toTerminate.filter((i) => !conflicts.has(i.groupId));
     report.terminated = terminations.length;
     await this.#terminate(terminations, orphans, now);
@@ -248,38 +326,57 @@ export class Reconciler {
       report.launchRequests += round.length;
       report.launched += outcome.launched;
       report.failures += outcome.failedGroups.size;
-      if (outcome.failedGroups.size === 0) break;
+      if (outcome.failedGroups.size === 0 || outcome.lost) break;
       const retry = new Batch();
       const next: PendingLaunch[] = [];
+      const stillLaunching = this.#launchingByGroup();
       for (const groupId of outcome.failedGroups) {
         const state = this.#groups.get(groupId);
-        if (state) this.#decide(state, blockedByListing, now, retry, next, [], "launches-only");
+        if (state) this.#decide(state, stillLaunching, blockedByListing, now, retry, next, [], "launches-only");
       }
-      await this.#apply(retry);
+      if ((await this.#apply(retry, now)) === null) break;
       round = next;
     }
     return report;
+  }
+
+  /** Takes in groups a step committed on its own, and drops the shards it found lost. */
+  #committed(result: { readonly changed: readonly OwnedGroup[]; readonly lostShards: readonly number[] }): void {
+    for (const next of result.changed) {
+      const state = this.#groups.get(next.id);
+      if (state) state.group = next;
+    }
+    if (result.lostShards.length > 0) {
+      this.deps.shards.lost([...result.lostShards]);
+      this.#dropShards([...result.lostShards]);
+    }
   }
 
   // ── Refresh ────────────────────────────────────────────────────────────────────────────
 
   async #refresh(): Promise<void> {
     const store = this.deps.store.controller;
+    const held = this.deps.shards.held();
+    const count = this.deps.shards.count;
     if (!this.#loaded) {
-      const snapshot = await store.loadSnapshot();
+      const snapshot = await store.loadSnapshot({ count, shards: [...held.keys()] });
       this.reset();
       for (const { group, instances } of snapshot.groups) this.#groups.set(group.id, { group, instances });
       for (const intent of snapshot.intents) this.#intents.set(intent.token, intent);
       for (const b of snapshot.backoffs) this.#backoffs.set(backoffKey(b.userId, b.site), b);
+      for (const [shard, epoch] of held) this.#loadedShards.set(shard, epoch);
       this.#changeSeq = snapshot.changeSeq;
       this.#loaded = true;
       return;
     }
-    const changes = await store.changesSince(this.#changeSeq);
+    this.#dropShards([...this.#loadedShards].filter(([shard, epoch]) => held.get(shard) !== epoch).map(([shard]) => shard));
+    const gained = [...held].filter(([shard, epoch]) => this.#loadedShards.get(shard) !== epoch);
+    const changes = await store.changesSince(this.#changeSeq, { count, shards: [...this.#loadedShards.keys()] });
     for (const { group, instances } of changes.groups) this.#groups.set(group.id, { group, instances });
     for (const id of changes.goneGroupIds) {
       this.#groups.delete(id);
       this.#shortfalls.delete(id);
+      this.#overCapSince.delete(id);
     }
     this.#changeSeq = changes.changeSeq;
     if (this.#stale.size > 0) {
@@ -288,13 +385,60 @@ export class Reconciler {
       const reloaded = await store.loadGroups(ids);
       for (const { group, instances } of reloaded) this.#groups.set(group.id, { group, instances });
       const present = new Set(reloaded.map((g) => g.group.id));
-      for (const id of ids) {
-        if (present.has(id)) continue;
-        this.#groups.delete(id);
-        // Its intents could not have been stored (they reference the group): forget them.
-        for (const [token, intent] of this.#intents) if (intent.groupId === id) this.#intents.delete(token);
-      }
+      const missing = new Set(ids.filter((id) => !present.has(id)));
+      for (const id of missing) this.#groups.delete(id);
+      // Their intents could not have been stored (they reference the group): forget them.
+      if (missing.size > 0) for (const [token, intent] of this.#intents) if (missing.has(intent.groupId)) this.#intents.delete(token);
     }
+    if (gained.length > 0) {
+      // A shard gained is read from the store: whatever its last holder wrote is there. Its
+      // changes from here on come through the change log, as for the other shards.
+      const snapshot = await store.loadSnapshot({ count, shards: gained.map(([shard]) => shard) });
+      for (const { group, instances } of snapshot.groups) this.#groups.set(group.id, { group, instances });
+      for (const intent of snapshot.intents) this.#intents.set(intent.token, intent);
+      for (const b of snapshot.backoffs) this.#backoffs.set(backoffKey(b.userId, b.site), b);
+      for (const [shard, epoch] of gained) this.#loadedShards.set(shard, epoch);
+    }
+  }
+
+  /** Forgets the groups, intents and pending work of shards this replica no longer holds. */
+  #dropShards(shards: readonly number[]): void {
+    if (shards.length === 0) return;
+    const gone = new Set(shards);
+    const isGone = (groupId: string) => gone.has(this.#shardOf(groupId));
+    for (const id of this.#groups.keys()) {
+      if (!isGone(id)) continue;
+      this.#groups.delete(id);
+      this.#shortfalls.delete(id);
+      this.#overCapSince.delete(id);
+    }
+    for (const id of this.#stale) if (isGone(id)) this.#stale.delete(id);
+    for (const [token, intent] of this.#intents) {
+      if (!isGone(intent.groupId)) continue;
+      this.#intents.delete(token);
+      this.#uncertain.delete(token);
+    }
+    for (const shard of shards) this.#loadedShards.delete(shard);
+  }
+
+  #shardOf(groupId: string): number {
+    return shardOf(groupId, this.deps.shards.count);
+  }
+
+  /** The fence of a write for this group alone, or null when its shard is not held. */
+  #fenceOf(groupId: string, now: Date): WriteFence | null {
+    const shard = this.#shardOf(groupId);
+    const epoch = this.#loadedShards.get(shard);
+    return epoch === undefined
+      ? null
+      : { holder: this.deps.shards.holder, leases: [{ shard, epoch }], now, stallLimitMs: this.deps.settings.leaseMs / 2 };
+  }
+
+  /** Whether a cloud call for this group may be made now (see `ShardOwnership.mayAct`). */
+  #mayAct(groupId: string): boolean {
+    const shard = this.#shardOf(groupId);
+    const epoch = this.#loadedShards.get(shard);
+    return epoch !== undefined && this.deps.shards.mayAct(shard, epoch);
   }
 
   // ── Listing and health ─────────────────────────────────────────────────────────────────
@@ -341,12 +485,14 @@ export class Reconciler {
         const event = verdict.event;
         if (event?.kind === "terminated") {
           this.#terminationsAsked.delete(instanceKey(i));
+          batch.touch(i.groupId);
           batch.deleteInstances.push({ userId: i.userId, id: i.id });
           batch.completeActivities.push(completion("terminate", i, "Successful", null, now));
           continue;
         }
         const next = verdict.instance === i ? i : batch.update(verdict.instance);
         if (event?.kind === "in-service") {
+          batch.touch(i.groupId);
           batch.completeActivities.push(completion("launch", i, "Successful", null, now));
           // A VM booted on this site: the site works again for this user.
           const key = backoffKey(i.userId, i.site);
@@ -356,8 +502,9 @@ export class Reconciler {
             batch.clearBackoffs.push({ userId: i.userId, site: i.site });
           }
         } else if (event?.kind === "boot-failed") {
+          batch.touch(i.groupId);
           batch.completeActivities.push(completion("launch", i, "Failed", event.reason, now));
-          this.#backOff(i.userId, i.site, `a VM failed to boot (${event.reason})`, now, batch);
+          this.#backOff(i.groupId, i.userId, i.site, `a VM failed to boot (${event.reason})`, now, batch);
         }
         kept.push(next);
       }
@@ -375,28 +522,43 @@ export class Reconciler {
     owned: ReadonlySet<CloudVm>,
     deployment: string,
     now: Date,
-  ): { site: string; userId: string | null; id: string }[] {
+  ): Orphan[] {
     const tokens = new Set(this.#intents.keys());
     const stillSeen = new Set<string>();
-    const due: { site: string; userId: string | null; id: string }[] = [];
+    const due: Orphan[] = [];
+    // Sites not listed this pass (for some user at least): keep what we knew of their orphans.
+    const unlisted = new Set(listings.filter((l) => "error" in l.result).map((l) => l.site));
+    if (unlisted.size > 0) for (const key of this.#orphans.keys()) if (unlisted.has(key.slice(0, key.indexOf("\0")))) stillSeen.add(key);
     for (const listing of listings) {
-      if ("error" in listing.result) {
-        // Not listed this pass: keep what we knew of its orphans.
-        for (const key of this.#orphans.keys()) if (key.startsWith(`${listing.site}\0`)) stillSeen.add(key);
-        continue;
-      }
+      if ("error" in listing.result) continue;
       for (const vm of listing.result.vms.values()) {
         if (owned.has(vm) || vm.tags[VM_TAGS.deployment] !== deployment || isGone(vm)) continue;
         if (tokens.has(vm.tags[VM_TAGS.token] ?? "")) continue;
+        // Another replica's, unless its group's shard is held here.
+        const groupId = vm.tags[VM_TAGS.group] ?? "";
+        if (!this.#loadedShards.has(this.#shardOf(groupId))) continue;
         const key = `${listing.site}\0${vm.id}`;
         stillSeen.add(key);
         const first = this.#orphans.get(key) ?? now.getTime();
         this.#orphans.set(key, first);
-        if (now.getTime() - first >= this.deps.settings.orphanGraceMs) due.push({ site: listing.site, userId: listing.userId, id: vm.id });
+        if (now.getTime() - first >= this.deps.settings.orphanGraceMs) due.push({ site: listing.site, userId: listing.userId, id: vm.id, groupId });
       }
     }
     for (const key of this.#orphans.keys()) if (!stillSeen.has(key)) this.#orphans.delete(key);
     return due;
+  }
+
+  /** A failed listing is an activity of each group of its user that uses the site. */
+  #recordListingFailures(failures: readonly ListingFailure[], batch: Batch, now: Date): void {
+    if (failures.length === 0) return;
+    const byKey = new Map(failures.map((f) => [listingKey(f.site, f.userId), f]));
+    for (const { group, instances } of this.#groups.values()) {
+      const sites = new Set([...group.clouds.map((c) => c.site), ...instances.map((i) => i.site)]);
+      for (const site of sites) {
+        const failure = byKey.get(listingKey(site, this.deps.clouds.perUser(site) ? group.userId : null));
+        if (failure !== undefined) batch.insertActivities.push(failedListingActivity(group, site, failure.backoff, now));
+      }
+    }
   }
 
   #listingFailures(listings: readonly Listing[]): Map<string, string> {
@@ -424,14 +586,26 @@ export class Reconciler {
         continue;
       }
       const failure = listingFailures.get(listingKey(site, this.deps.clouds.perUser(site) ? group.userId : null));
-      if (failure === "no credentials") out.set(site, "has no credentials for this user (phantom credentials set)");
+      if (failure === NO_CREDENTIALS) out.set(site, "has no credentials for this user (phantom credentials set)");
       else if (failure !== undefined) out.set(site, `could not be listed (${failure})`);
+    }
+    return out;
+  }
+
+  /** The VMs being launched (intents recorded), per group and site: one look at every intent. */
+  #launchingByGroup(): Map<string, Map<string, number>> {
+    const out = new Map<string, Map<string, number>>();
+    for (const intent of this.#intents.values()) {
+      let bySite = out.get(intent.groupId);
+      if (bySite === undefined) out.set(intent.groupId, (bySite = new Map()));
+      bySite.set(intent.site, (bySite.get(intent.site) ?? 0) + intent.count);
     }
     return out;
   }
 
   #decide(
     state: GroupState,
+    launchingByGroup: ReadonlyMap<string, ReadonlyMap<string, number>>,
     listingFailures: Map<string, string>,
     now: Date,
     batch: Batch,
@@ -440,13 +614,18 @@ export class Reconciler {
     mode: "all" | "launches-only" = "all",
   ): void {
     const { group } = state;
-    const launching = new Map<string, number>();
-    for (const intent of this.#intents.values()) {
-      if (intent.groupId === group.id) launching.set(intent.site, (launching.get(intent.site) ?? 0) + intent.count);
-    }
-    const decision = decidePlacement({ group, instances: state.instances, launching, blocked: this.#blocked(group, listingFailures, now) });
+    const launching = launchingByGroup.get(group.id) ?? new Map<string, number>();
+    const { retired } = this.deps.clouds;
+    const { bootTimeoutMs, intervalMs } = this.deps.settings;
+    const enforceCaps = capsDue(this.#overCapSince.get(group.id), now, Math.max(0, bootTimeoutMs - intervalMs));
+    const blocked = this.#blocked(group, listingFailures, now);
+    const decision = decidePlacement({ group, instances: state.instances, launching, blocked, retired, enforceCaps });
     if (mode === "all") {
-      for (const t of decision.terminations) this.#markTerminating(state, t, now, batch, toTerminate);
+      if (decision.overCap.length === 0) this.#overCapSince.delete(group.id);
+      else this.#overCapSince.set(group.id, overCapSince(this.#overCapSince.get(group.id), decision.overCap, now));
+      const replaced = new Map<ManagedInstance, ManagedInstance>();
+      for (const t of decision.terminations) replaced.set(t.instance, this.#markTerminating(state.group, t, now, batch, toTerminate));
+      replaceInstances(state, replaced);
       if (group.status === "deleting" && state.instances.length === 0 && launching.size === 0) {
         batch.deleteGroups.push({ userId: group.userId, groupId: group.id });
         this.#groups.delete(group.id);
@@ -463,11 +642,12 @@ export class Reconciler {
     }
   }
 
-  #markTerminating(state: GroupState, t: TerminationDecision, now: Date, batch: Batch, toTerminate: ManagedInstance[]): void {
+  /** Records a termination in the batch; returns the VM as now written (`Terminating`). */
+  #markTerminating(group: OwnedGroup, t: TerminationDecision, now: Date, batch: Batch, toTerminate: ManagedInstance[]): ManagedInstance {
     const next = batch.update({ ...t.instance, lifecycleState: "Terminating", terminationReason: t.cause, terminateRequestedAt: now });
-    this.#replace(state, t.instance, next);
-    batch.insertActivities.push(terminationActivity(state.group, next, t.cause, now));
+    batch.insertActivities.push(terminationActivity(group, next, t.cause, now));
     toTerminate.push(next);
+    return next;
   }
 
   #intend(group: OwnedGroup, l: LaunchDecision, now: Date, batch: Batch): PendingLaunch {
@@ -493,10 +673,29 @@ export class Reconciler {
 
   // ── Effects ────────────────────────────────────────────────────────────────────────────
 
-  /** Applies a batch; returns the groups whose rows the API changed meanwhile (reloaded next pass). */
-  async #apply(batch: Batch): Promise<Set<string>> {
+  /**
+   * Applies a batch, fenced by the epochs of the shards it touches. Returns the groups whose
+   * rows the API changed meanwhile (reloaded next pass), or null when the store refused the
+   * batch because a shard was lost: those shards are dropped from the model.
+   */
+  async #apply(batch: Batch, now: Date): Promise<Set<string> | null> {
     if (batch.empty) return new Set();
-    const result = await this.deps.store.controller.apply(batch.toWrites());
+    const leases: ShardLease[] = [];
+    const unheld: number[] = [];
+    for (const shard of new Set([...batch.groupIds()].map((id) => this.#shardOf(id)))) {
+      const epoch = this.#loadedShards.get(shard);
+      if (epoch === undefined) unheld.push(shard);
+      else leases.push({ shard, epoch });
+    }
+    const result =
+      unheld.length > 0
+        ? { conflictedGroupIds: [], lostShards: unheld }
+        : await this.deps.store.controller.apply({ ...batch.toWrites(), fence: { holder: this.deps.shards.holder, leases, now, stallLimitMs: this.deps.settings.leaseMs / 2 } });
+    if (result.lostShards.length > 0) {
+      this.deps.shards.lost(result.lostShards);
+      this.#dropShards(result.lostShards);
+      return null;
+    }
     const conflicts = new Set(result.conflictedGroupIds);
     // Take these groups out of the model so this pass acts on nothing stale; the next refresh
     // reloads them from the store (their intents, kept in memory, count until then).
@@ -507,7 +706,7 @@ export class Reconciler {
     return conflicts;
   }
 
-  async #terminate(instances: readonly ManagedInstance[], orphans: readonly { site: string; userId: string | null; id: string }[], now: Date): Promise<void> {
+  async #terminate(instances: readonly ManagedInstance[], orphans: readonly Orphan[], now: Date): Promise<void> {
     const batches = new Map<string, { site: string; userId: string | null; ids: string[] }>();
     const add = (site: string, userId: string | null, id: string) => {
       const key = listingKey(site, userId);
@@ -516,10 +715,11 @@ export class Reconciler {
       b.ids.push(id);
     };
     for (const i of instances) {
+      if (!this.#mayAct(i.groupId)) continue;
       add(i.site, this.deps.clouds.perUser(i.site) ? i.userId : null, i.id);
       this.#terminationsAsked.set(instanceKey(i), now.getTime());
     }
-    for (const o of orphans) add(o.site, o.userId, o.id);
+    for (const o of orphans) if (this.#mayAct(o.groupId)) add(o.site, o.userId, o.id);
     await Promise.all(
       [...batches.values()].map(async ({ site, userId, ids }) => {
         const driver = this.deps.clouds.driver(site);
@@ -538,21 +738,18 @@ export class Reconciler {
     );
   }
 
-  async #launch(round: readonly PendingLaunch[], now: Date): Promise<{ launched: number; failedGroups: Set<string> }> {
+  async #launch(round: readonly PendingLaunch[], now: Date): Promise<{ launched: number; failedGroups: Set<string>; lost: boolean }> {
     const batch = new Batch();
     const failedGroups = new Set<string>();
     let launched = 0;
     const configs = await this.#launchConfigurations(round);
-    const queue = [...round];
-    const worker = async () => {
-      for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-        const made = await this.#launchOne(next, now, batch, failedGroups, configs);
-        launched += made;
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(LAUNCH_CONCURRENCY, queue.length) }, worker));
-    await this.#apply(batch);
-    return { launched, failedGroups };
+    const keyOf = ({ intent }: PendingLaunch) => listingKey(intent.site, this.deps.clouds.perUser(intent.site) ? intent.userId : null);
+    await forEachBounded(round, keyOf, LAUNCH_CONCURRENCY, async (next) => {
+      const made = await this.#launchOne(next, now, batch, failedGroups, configs);
+      launched += made;
+    });
+    const lost = (await this.#apply(batch, now)) === null;
+    return { launched, failedGroups, lost };
   }
 
   /**
@@ -596,8 +793,9 @@ export class Reconciler {
     }
     const fail = (error: string) => {
       this.#intents.delete(intent.token);
+      batch.touch(intent.groupId);
       batch.deleteIntents.push(intent.token);
-      const backoff = this.#backOff(intent.userId, intent.site, error, now, batch);
+      const backoff = this.#backOff(intent.groupId, intent.userId, intent.site, error, now, batch);
       batch.insertActivities.push(failedLaunchActivity(state.group, intent.site, intent.count, error, backoffSeconds(backoff, now), now));
       failedGroups.add(intent.groupId);
       return 0;
@@ -608,6 +806,9 @@ export class Reconciler {
     if (credentials === undefined) return fail(`no credentials for ${intent.site} (phantom credentials set)`);
     const spec = this.#spec(intent, state.group, credentials, configs);
     if (spec === null) return fail(`no launch configuration for ${intent.site}`);
+    // The shard's lease may have run out (a pause, a long pass): its next holder drives the
+    // intent, with the same token.
+    if (!this.#mayAct(intent.groupId)) return 0;
     let vms: CloudVm[];
     try {
       vms = await driver.launch({ credentials, spec, count: intent.count, token: intent.token, tags: this.#tags(intent, state.group) });
@@ -622,7 +823,7 @@ export class Reconciler {
       const unknownOutcome = !isCloudError(e) || e.kind === "transient" || e.kind === "throttled";
       if (unknownOutcome && !this.#uncertain.has(intent.token)) {
         this.#uncertain.add(intent.token);
-        this.#backOff(intent.userId, intent.site, error, now, batch);
+        this.#backOff(intent.groupId, intent.userId, intent.site, error, now, batch);
         return 0;
       }
       this.#uncertain.delete(intent.token);
@@ -630,16 +831,18 @@ export class Reconciler {
     }
     this.#uncertain.delete(intent.token);
     this.#intents.delete(intent.token);
+    batch.touch(intent.groupId);
     batch.deleteIntents.push(intent.token);
     const { group } = state;
     const lcName = fullLaunchConfigurationName(group.launchConfigurationBase, intent.site);
+    const shownLcName = configs.get(`${intent.userId}\0${lcName}`)?.shownName ?? lcName;
     const instances = vms.map((vm): ManagedInstance => ({
       id: vm.id,
       userId: intent.userId,
       groupId: intent.groupId,
       groupName: group.name,
       site: intent.site,
-      launchConfigurationName: lcName,
+      launchConfigurationName: shownLcName,
       instanceType: vm.instanceType,
       lifecycleState: "Pending",
       healthStatus: "Healthy",
@@ -661,7 +864,7 @@ export class Reconciler {
     if (vms.length < intent.count) {
       // The cloud ran out of room part way: a capacity signal like any other.
       const error = `${intent.site} had room for only ${vms.length} of ${intent.count}`;
-      const backoff = this.#backOff(intent.userId, intent.site, error, now, batch);
+      const backoff = this.#backOff(intent.groupId, intent.userId, intent.site, error, now, batch);
       const missing = intent.count - vms.length;
       batch.insertActivities.push(failedLaunchActivity(group, intent.site, missing, error, backoffSeconds(backoff, now), now));
       failedGroups.add(intent.groupId);
@@ -697,27 +900,28 @@ export class Reconciler {
     return tags;
   }
 
-  /** Backs (user, site) off after a failure; returns the backoff in effect. */
-  #backOff(userId: string, site: string, error: string, now: Date, batch: Batch): SiteBackoff {
+  /** Backs (user, site) off after a failure of `groupId`'s; returns the backoff in effect. */
+  #backOff(groupId: string, userId: string, site: string, error: string, now: Date, batch: Batch): SiteBackoff {
+    batch.touch(groupId);
     const key = backoffKey(userId, site);
     const { backoffInitialMs: initialMs, backoffMaxMs: maxMs } = this.deps.settings;
     // One failure per pass per (user, site): several groups failing on one full site is one signal.
-    const already = batch.putBackoffs.find((b) => backoffKey(b.userId, b.site) === key);
+    const already = batch.backoff(userId, site);
     if (already) return already;
     const next = backOff(this.#backoffs.get(key), userId, site, error, now, { initialMs, maxMs });
     this.#backoffs.set(key, next);
-    batch.putBackoffs.push(next);
+    batch.putBackoff(next);
     return next;
-  }
-
-  #replace(state: GroupState, old: ManagedInstance, next: ManagedInstance): void {
-    const k = state.instances.indexOf(old);
-    if (k >= 0) state.instances[k] = next;
   }
 
   #observed(site: string, call: "launch" | "describe" | "terminate", outcome: ReturnType<typeof outcomeOf>): void {
     this.deps.clouds.count(site, call, outcome);
   }
+}
+
+/** Puts the new versions of changed VMs in place, in one walk over the group's VMs. */
+function replaceInstances(state: GroupState, replaced: ReadonlyMap<ManagedInstance, ManagedInstance>): void {
+  if (replaced.size > 0) state.instances = state.instances.map((i) => replaced.get(i) ?? i);
 }
 
 function backoffKey(userId: string, site: string): string {

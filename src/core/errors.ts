@@ -16,6 +16,8 @@ export const AWS_ERRORS = {
   MissingAction: { status: 400, sender: true },
   MalformedQueryString: { status: 400, sender: true },
   InvalidParameterValue: { status: 400, sender: true },
+  InvalidFormat: { status: 400, sender: true },
+  ResourceNotFound: { status: 404, sender: true },
   InvalidParameterCombination: { status: 400, sender: true },
   MissingParameter: { status: 400, sender: true },
   UnsupportedMediaType: { status: 415, sender: true },
@@ -104,4 +106,15 @@ export class AuthError extends PhantomError {
 /** True when `e` is a {@link PhantomError} with the given code. */
 export function isPhantomError(e: unknown, code?: AwsErrorCode): e is PhantomError {
   return e instanceof PhantomError && (code === undefined || e.code === code);
+}
+
+/**
+ * The store has no user with this id: removed (`phantom user remove`) while a replica still
+ * held its access key. Not an AWS error; the API answers it as an unknown access key.
+ */
+export class UnknownUserError extends Error {
+  override readonly name = "UnknownUserError";
+  constructor(readonly userId: string) {
+    super(`no user with id ${userId}`);
+  }
 }

@@ -172,7 +172,8 @@ export function withDesired<G extends Group>(group: G, desired: number): G {
   return { ...group, desiredCapacity: desired, tags };
 }
 
-function requireActive(group: Group): void {
+/** Throws a ValidationError when the group is being deleted: it can no longer be changed. */
+export function requireActive(group: Group): void {
   if (group.status === "deleting") {
     throw new ValidationError(`AutoScalingGroup ${group.name} is pending delete; it can no longer be changed.`);
   }

@@ -7,6 +7,7 @@ import {
   foldAggregates,
   MAX_FUTURE_MS,
   pointsToPut,
+  seriesKey,
   statisticOf,
   type MetricDatumInput,
   type StatisticsQuery,
@@ -181,6 +182,23 @@ describe("pointsToPut", () => {
       /within the past 2 hours: Phantom keeps metrics that long/,
     );
   });
+});
+
+describe("seriesKey", () => {
+  // The key is stored (unique per user): it must stay JSON.stringify([namespace, name, [[n, v], …]]).
+  const cases: [string, string, [string, string][]][] = [
+    ["App", "Cpu", []],
+    ["App", "Cpu", [["Host", "h1"]]],
+    ["App/A", "Cpu", [["A", "1"], ["B", "2"], ["C", "3"]]],
+    ['q"uote', "back\\slash", [["new\nline", "tab\tand\u0001control"]]],
+    ["ünïcödé", "😀", [["\u2028", "\ud800 lone surrogate"], ["]", "[,"]]],
+  ];
+  for (const [namespace, metricName, dims] of cases) {
+    it(`is the JSON text of ${JSON.stringify([namespace, metricName, dims])}`, () => {
+      const dimensions = dims.map(([name, value]) => ({ name, value }));
+      assert.equal(seriesKey({ namespace, metricName, dimensions }), JSON.stringify([namespace, metricName, dims]));
+    });
+  }
 });
 
 describe("checkStatisticsQuery", () => {

@@ -61,12 +61,70 @@ interface Row {
   readonly terminations: string[];
   readonly shortfall?: RegExp;
   readonly causes?: RegExp[];
+  /** Sites keeping VMs over their cap until replaced (default none). */
+  readonly overCap?: string[];
+  /** Causes of the terminations, in order. */
+  readonly terminationCauses?: RegExp[];
 }
 
 const none = new Map<string, number>();
 const open = new Map<string, string>();
 
+/** `extra` with these processes suspended, as SuspendProcesses stores them. */
+function suspended(...names: string[]): Partial<PlacementGroup> {
+  return { extra: { SuspendedProcesses: names.map((ProcessName) => ({ ProcessName, SuspensionReason: "User suspended at …" })) } };
+}
+
 const rows: Row[] = [
+  // Suspended processes (SuspendProcesses).
+  {
+    name: "Launch suspended: no VM is launched and the shortfall says why",
+    input: { group: group("hotel:8,ec2:-1", 3, suspended("Launch")), instances: vms("hotel x1"), launching: none, blocked: open },
+    launches: [],
+    terminations: [],
+    shortfall: /^2 VMs short of 3: the Launch process is suspended$/,
+  },
+  {
+    name: "Launch suspended: scale-in still happens",
+    input: { group: group("hotel:8,ec2:-1", 1, suspended("Launch")), instances: vms("hotel x2"), launching: none, blocked: open },
+    launches: [],
+    terminations: ["i-hotel-1"],
+  },
+  {
+    name: "Terminate suspended: no scale-in, no cap enforcement, the unhealthy VM stays and counts",
+    input: {
+      group: group("hotel:1,ec2:-1", 1, suspended("Terminate")),
+      instances: vms("hotel x2", "ec2:InService:Unhealthy"),
+      launching: none,
+      blocked: open,
+    },
+    launches: [],
+    terminations: [],
+  },
+  {
+    name: "ReplaceUnhealthy suspended: the unhealthy VM stays and is not replaced",
+    input: { group: group("hotel:8", 2, suspended("ReplaceUnhealthy")), instances: vms("hotel x1", "hotel:InService:Unhealthy"), launching: none, blocked: open },
+    launches: [],
+    terminations: [],
+  },
+  {
+    name: "AZRebalance suspended: no return to the preferred cloud",
+    input: { group: group("hotel:8,ec2:-1", 4, suspended("AZRebalance")), instances: vms("hotel x2", "ec2 x2"), launching: none, blocked: open },
+    launches: [],
+    terminations: [],
+  },
+  {
+    name: "other processes suspended change nothing: the preferred cloud is refilled",
+    input: { group: group("hotel:8,ec2:-1", 4, suspended("HealthCheck", "AddToLoadBalancer")), instances: vms("hotel x2", "ec2 x2"), launching: none, blocked: open },
+    launches: ["hotel:1"],
+    terminations: [],
+  },
+  {
+    name: "a deleting group terminates everything even with Terminate suspended",
+    input: { group: group("hotel:8", 2, { status: "deleting", ...suspended("Terminate", "Launch") }), instances: vms("hotel x2"), launching: none, blocked: open },
+    launches: [],
+    terminations: ["i-hotel-0", "i-hotel-1"],
+  },
   // Filling in order, up to each maximum (PHANTOM.md: fills sites in order up to each site's max).
   {
     name: "an empty group fills hotel to its maximum, then overflows to ec2",
@@ -217,18 +275,91 @@ const rows: Row[] = [
     launches: [],
     terminations: ["i-hotel-0"],
   },
+  // Caps lowered, sites dropped or retired: make-before-break (issue #10).
   {
-    name: "lowering a site's maximum terminates its excess and refills elsewhere",
+    name: "lowering a site's maximum launches replacements elsewhere first, keeping the excess in service",
     input: { group: group("hotel:4,ec2:-1", 8), instances: vms("hotel x8"), launching: none, blocked: open },
     launches: ["ec2:4"],
-    terminations: ["i-hotel-7", "i-hotel-6", "i-hotel-5", "i-hotel-4"],
+    terminations: [],
     causes: [/^hotel is at its maximum of 4; launching 4 on ec2$/],
+    overCap: ["hotel"],
   },
   {
-    name: "a site dropped from clouds is drained",
+    name: "the excess over a lowered maximum goes as its replacements come into service, newest first",
+    input: { group: group("hotel:4,ec2:-1", 8), instances: vms("hotel x8", "ec2 x2", "ec2:Pending x2"), launching: none, blocked: open },
+    launches: [],
+    terminations: ["i-hotel-7", "i-hotel-6"],
+    terminationCauses: [/^hotel is over its maximum of 4; its replacement is in service$/],
+    overCap: ["hotel"],
+  },
+  {
+    name: "pending VMs over a lowered maximum go at once",
+    input: { group: group("hotel:1,ec2:-1", 2), instances: vms("hotel x1", "hotel:Pending x1"), launching: none, blocked: open },
+    launches: ["ec2:1"],
+    terminations: ["i-hotel-1"],
+  },
+  {
+    name: "a maximum whose replacements did not come in time is enforced at once",
+    input: { group: group("hotel:4,ec2:-1", 8), instances: vms("hotel x8", "ec2:Pending x4"), launching: none, blocked: open, enforceCaps: new Set(["hotel"]) },
+    launches: [],
+    terminations: ["i-hotel-7", "i-hotel-6", "i-hotel-5", "i-hotel-4"],
+    terminationCauses: [/^hotel is over its maximum of 4, and no replacement came into service in time$/],
+  },
+  {
+    name: "with nowhere to move, VMs over a lowered maximum stay in service and the group says why",
+    input: { group: group("hotel:1,ec2:0", 2), instances: vms("hotel x2"), launching: none, blocked: open },
+    launches: [],
+    terminations: [],
+    shortfall: /^1 VM short of 2 without the 1 VM leaving hotel: hotel is at its maximum of 1; ec2 is at its maximum of 0$/,
+    overCap: ["hotel"],
+  },
+  {
+    name: "a site dropped from clouds is drained make-before-break",
     input: { group: group("ec2:-1", 2), instances: vms("hotel x2"), launching: none, blocked: open },
     launches: ["ec2:2"],
+    terminations: [],
+    overCap: ["hotel"],
+  },
+  {
+    name: "a site dropped from clouds: its VMs go once those on ec2 are in service",
+    input: { group: group("ec2:-1", 2), instances: vms("hotel x2", "ec2 x2"), launching: none, blocked: open },
+    launches: [],
     terminations: ["i-hotel-1", "i-hotel-0"],
+    terminationCauses: [/^hotel is no longer among the group's clouds; its replacement is in service$/],
+  },
+  {
+    name: "a retired site takes no new VMs; its VMs are replaced elsewhere before they go",
+    input: { group: group("hotel:8,ec2:-1", 3), instances: vms("hotel x3"), launching: none, blocked: open, retired: new Set(["hotel"]) },
+    launches: ["ec2:3"],
+    terminations: [],
+    causes: [/^hotel is retired; launching 3 on ec2$/],
+  },
+  {
+    name: "a retired site's VM goes once one elsewhere is in service, and its pending ones at once",
+    input: {
+      group: group("hotel:8,ec2:-1", 3),
+      instances: vms("hotel x3", "hotel:Pending x1", "ec2 x1", "ec2:Pending x2"),
+      launching: none,
+      blocked: open,
+      retired: new Set(["hotel"]),
+      enforceCaps: new Set(["hotel"]),
+    },
+    launches: [],
+    terminations: ["i-hotel-3", "i-hotel-2"],
+    terminationCauses: [/^hotel is retired$/, /^hotel is retired; its replacement is in service$/],
+  },
+  {
+    name: "a retired site's VMs stay while there is nowhere else to put them",
+    input: { group: group("hotel:8", 2), instances: vms("hotel x2"), launching: none, blocked: open, retired: new Set(["hotel"]) },
+    launches: [],
+    terminations: [],
+    shortfall: /^2 VMs short of 2 without the 2 VMs leaving hotel: hotel is retired$/,
+  },
+  {
+    name: "no return to a retired preferred site",
+    input: { group: group("hotel:8,ec2:-1", 2), instances: vms("ec2 x2"), launching: none, blocked: open, retired: new Set(["hotel"]) },
+    launches: [],
+    terminations: [],
   },
   // Delete (PHANTOM.md: the group stays listed until its VMs are terminated).
   {
@@ -248,6 +379,8 @@ describe("decidePlacement", () => {
       if (row.shortfall) assert.match(d.shortfall ?? "", row.shortfall);
       else assert.equal(d.shortfall, null);
       row.causes?.forEach((pattern, k) => assert.match(d.launches[k]?.cause ?? "", pattern));
+      row.terminationCauses?.forEach((pattern, k) => assert.match(d.terminations[k]?.cause ?? "", pattern));
+      assert.deepEqual(d.overCap, row.overCap ?? [], "overCap");
     });
   }
 

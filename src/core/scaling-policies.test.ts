@@ -2,6 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
   adjusted,
+  alarmPolicyChange,
   executePolicy,
   policyFromInput,
   targetTrackingOf,
@@ -430,4 +431,41 @@ describe("targetTrackingOf", () => {
   for (const [name, input, expected] of cases) {
     it(name, () => assert.deepEqual(targetTrackingOf(put(input, "cpu50")), expected));
   }
+});
+
+describe("alarmPolicyChange", () => {
+  const steps: Input = {
+    ...step,
+    EstimatedInstanceWarmup: 300,
+    StepAdjustments: [
+      { MetricIntervalLowerBound: 0, MetricIntervalUpperBound: 20, ScalingAdjustment: 1 },
+      { MetricIntervalLowerBound: 20, MetricIntervalUpperBound: 40, ScalingAdjustment: 3 },
+      { MetricIntervalLowerBound: 40, ScalingAdjustment: 6 },
+    ],
+  };
+  const minimum: Input = { ...steps, MetricAggregationType: "Minimum" };
+  const cooling: Input = { ...simple, ScalingAdjustment: 2, Cooldown: 120 };
+  const trigger = (values: number[], warming: { from: number; to: number } | null = null) => ({ alarmName: "high", state: "ALARM", threshold: 70, values, warming });
+  const cases: [string, Input, Partial<ScalingGroup>, ReturnType<typeof trigger>, number | null][] = [
+    ["a simple policy adjusts the desired capacity", cooling, {}, trigger([85]), 6],
+    ["… but not inside its cooldown", cooling, { scaledAt: ago(60) }, trigger([85]), null],
+    ["… and again once the cooldown is over", cooling, { scaledAt: ago(120) }, trigger([85]), 6],
+    ["… with no datapoint at all (missing data treated as breaching)", cooling, {}, trigger([]), 6],
+    ["a step policy picks the step of the breaching value minus the threshold", steps, {}, trigger([95]), 7],
+    ["… of the datapoints' average by default", steps, {}, trigger([75, 115]), 7],
+    ["… or their minimum with MetricAggregationType Minimum", minimum, {}, trigger([75, 115]), 5],
+    ["… and changes nothing without a datapoint", steps, {}, trigger([]), null],
+    ["… nor for a value below the threshold with steps above only", steps, {}, trigger([60]), null],
+    ["during warm-up the same step from the capacity before adds nothing", steps, { desiredCapacity: 7 }, trigger([95], { from: 4, to: 7 }), null],
+    ["… a larger step adds the difference", steps, { desiredCapacity: 7 }, trigger([115], { from: 4, to: 7 }), 10],
+    ["… clamped to MaxSize", steps, { desiredCapacity: 7, maxSize: 9 }, trigger([115], { from: 4, to: 7 }), 9],
+  ];
+  for (const [name, input, over, t, desired] of cases) {
+    it(name, () => assert.equal(alarmPolicyChange(put(input), { ...group(), ...over }, t, NOW)?.desired ?? null, desired));
+  }
+
+  it("names the alarm, its state and the policy in AWS's words", () => {
+    const change = alarmPolicyChange(put(cooling, "out"), group(), trigger([85]), NOW);
+    assert.equal(change?.cause, "At 2026-11-26T12:05:30Z a monitor alarm high in state ALARM triggered policy out changing the desired capacity from 4 to 6.");
+  });
 });

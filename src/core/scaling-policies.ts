@@ -202,6 +202,17 @@ export function adjusted(current: number, type: AdjustmentType, adjustment: numb
   return current + step;
 }
 
+/** The stored spec of a simple or step scaling policy (a type, so a stored record converts to it). */
+type AdjustingSpec = {
+  readonly AdjustmentType: AdjustmentType;
+  readonly ScalingAdjustment?: number;
+  readonly MinAdjustmentMagnitude?: number;
+  readonly Cooldown?: number;
+  readonly StepAdjustments?: StepAdjustment[];
+  readonly MetricAggregationType?: "Average" | "Minimum" | "Maximum";
+  readonly EstimatedInstanceWarmup?: number;
+};
+
 /** What `ExecutePolicy` gives besides the policy. */
 export interface ExecuteInput {
   readonly HonorCooldown?: boolean;
@@ -216,13 +227,7 @@ export interface ExecuteInput {
  * @throws ValidationError for a target tracking policy or missing step inputs
  */
 export function executePolicy(policy: ScalingPolicy, group: ScalingGroup, input: ExecuteInput, now: Date): CapacityChange | null {
-  const spec = policy.spec as {
-    AdjustmentType: AdjustmentType;
-    ScalingAdjustment?: number;
-    MinAdjustmentMagnitude?: number;
-    Cooldown?: number;
-    StepAdjustments?: StepAdjustment[];
-  };
+  const spec = policy.spec as AdjustingSpec;
   let wanted: number;
   let what: string;
   if (policy.policyType === "TargetTrackingScaling") {
@@ -246,27 +251,84 @@ export function executePolicy(policy: ScalingPolicy, group: ScalingGroup, input:
     if (input.MetricValue === undefined || input.BreachThreshold === undefined) {
       throw new ValidationError("Executing a step scaling policy needs both MetricValue and BreachThreshold.");
     }
-    const diff = input.MetricValue - input.BreachThreshold;
-    // Above the threshold a step's lower bound is inclusive; below it, its upper bound is. A
-    // value exactly at the threshold belongs to a step that ends there (AWS's example: with a
-    // threshold of 50, "above 40 and at most 50" is the step (−10, 0]), else to one that starts there.
-    const bounds = (s: StepAdjustment) => [s.MetricIntervalLowerBound ?? -Infinity, s.MetricIntervalUpperBound ?? Infinity] as const;
-    const below = (s: StepAdjustment) => { const [lower, upper] = bounds(s); return lower < diff && diff <= upper; };
-    const above = (s: StepAdjustment) => { const [lower, upper] = bounds(s); return lower <= diff && diff < upper; };
-    const steps = spec.StepAdjustments!;
-    const step = diff < 0 ? steps.find(below) : diff > 0 ? steps.find(above) : (steps.find(below) ?? steps.find(above));
+    const step = stepFor(spec.StepAdjustments!, input.MetricValue - input.BreachThreshold);
     if (step === undefined) return null;
     wanted = adjusted(group.desiredCapacity, spec.AdjustmentType, step.ScalingAdjustment, spec.MinAdjustmentMagnitude);
     what =
       `a user request executed step scaling policy ${policy.name} with the metric at ${shown(input.MetricValue)} ` +
       `against the breach threshold ${shown(input.BreachThreshold)}`;
   }
+  return changeTo(wanted, group, (desired, note) => `At ${isoSeconds(now)} ${what}, changing the desired capacity from ${group.desiredCapacity} to ${desired}${note}.`);
+}
+
+/**
+ * The step whose interval holds `diff` (the metric minus the breach threshold). Above the
+ * threshold a step's lower bound is inclusive; below it, its upper bound is. A value exactly at
+ * the threshold belongs to a step that ends there (AWS's example: with a threshold of 50, "above
+ * 40 and at most 50" is the step (−10, 0]), else to one that starts there.
+ */
+function stepFor(steps: readonly StepAdjustment[], diff: number): StepAdjustment | undefined {
+  const bounds = (s: StepAdjustment) => [s.MetricIntervalLowerBound ?? -Infinity, s.MetricIntervalUpperBound ?? Infinity] as const;
+  const below = (s: StepAdjustment) => { const [lower, upper] = bounds(s); return lower < diff && diff <= upper; };
+  const above = (s: StepAdjustment) => { const [lower, upper] = bounds(s); return lower <= diff && diff < upper; };
+  return diff < 0 ? steps.find(below) : diff > 0 ? steps.find(above) : (steps.find(below) ?? steps.find(above));
+}
+
+/** `wanted` clamped to the group's range as a change, or null when it changes nothing. */
+function changeTo(wanted: number, group: ScalingGroup, cause: (desired: number, note: string) => string): CapacityChange | null {
   const { desired, note } = clamp(wanted, group.minSize, group.maxSize, { min: "MinSize", max: "MaxSize" });
   if (desired === group.desiredCapacity) return null;
-  return {
-    desired,
-    cause: `At ${isoSeconds(now)} ${what}, changing the desired capacity from ${group.desiredCapacity} to ${desired}${note}.`,
-  };
+  return { desired, cause: cause(desired, note) };
+}
+
+/** The alarm that runs a policy, as {@link alarmPolicyChange} reads it. */
+export interface AlarmTrigger {
+  readonly alarmName: string;
+  readonly state: string;
+  /** The alarm's threshold: step intervals are measured from it. */
+  readonly threshold: number;
+  /** The values of the datapoints the alarm judged, newest first. */
+  readonly values: readonly number[];
+  /**
+   * The alarm's last run of these actions in this same state, when its change still warms up:
+   * the capacity it started from and where it went.
+   */
+  readonly warming: { readonly from: number; readonly to: number } | null;
+}
+
+/**
+ * The change an alarm makes by running a simple or step scaling policy, as AWS Auto Scaling
+ * does (the alarm runs it again every period while it stays in the state):
+ * - simple scaling waits out the cooldown (the policy's, else the group's default) after the
+ *   group's last scaling, then adjusts from the desired capacity;
+ * - step scaling picks the step holding the breaching value (the judged datapoints aggregated by
+ *   the policy's `MetricAggregationType`) minus the threshold, and has no cooldown; while the
+ *   capacity it added last still warms up (`EstimatedInstanceWarmup`, else the group's default
+ *   cooldown), the step is measured from the capacity before it, and applies only where it goes
+ *   further: breaches within one step make one change, a larger step adds the difference.
+ * @returns the change, or null when there is none (cooldown, no step for the value, no data)
+ */
+export function alarmPolicyChange(policy: ScalingPolicy, group: ScalingGroup, trigger: AlarmTrigger, now: Date): CapacityChange | null {
+  const spec = policy.spec as AdjustingSpec;
+  const cause = (desired: number, note: string) =>
+    `At ${isoSeconds(now)} a monitor alarm ${trigger.alarmName} in state ${trigger.state} triggered policy ${policy.name} ` +
+    `changing the desired capacity from ${group.desiredCapacity} to ${desired}${note}.`;
+  if (policy.policyType === "SimpleScaling") {
+    if (inCooldown(group.scaledAt, spec.Cooldown ?? group.defaultCooldown, now)) return null;
+    return changeTo(adjusted(group.desiredCapacity, spec.AdjustmentType, spec.ScalingAdjustment!, spec.MinAdjustmentMagnitude), group, cause);
+  }
+  if (policy.policyType !== "StepScaling" || trigger.values.length === 0) return null;
+  const values = trigger.values;
+  const aggregation = spec.MetricAggregationType ?? "Average";
+  const value =
+    aggregation === "Minimum" ? Math.min(...values) : aggregation === "Maximum" ? Math.max(...values) : values.reduce((a, b) => a + b, 0) / values.length;
+  const step = stepFor(spec.StepAdjustments!, value - trigger.threshold);
+  if (step === undefined) return null;
+  const warming = trigger.warming;
+  const base = warming?.from ?? group.desiredCapacity;
+  const wanted = adjusted(base, spec.AdjustmentType, step.ScalingAdjustment, spec.MinAdjustmentMagnitude);
+  if (warming !== null && Math.sign(wanted - group.desiredCapacity) !== Math.sign(warming.to - warming.from)) return null;
+  return changeTo(wanted, group, cause);
 }
 
 /** A stored target tracking policy as the decision reads it. */

@@ -32,7 +32,13 @@ export interface CloudCredentials {
  * echo them and drivers can read `ImageId`, `InstanceType`, `UserData`, `KeyName`, ….
  */
 export interface LaunchConfiguration {
+  /** `<base>@<site>`: the name Phantom stores and looks it up by. */
   readonly name: string;
+  /**
+   * The name as the client wrote it, when the default site was implied (`web` for `web@hotel`):
+   * what it is shown and referred to as. Absent: `name`.
+   */
+  readonly shownName?: string;
   readonly baseName: string;
   readonly site: string;
   readonly arn: string;

@@ -2,7 +2,7 @@
  * Structured JSON logs (pino). Secrets never reach a log line: the fields that could hold one
  * are redacted wherever they appear.
  */
-import { pino, type Logger } from "pino";
+import { pino, type DestinationStream, type Logger } from "pino";
 
 export type { Logger };
 
@@ -27,7 +27,9 @@ const REDACT = [
 
 /**
  * The process logger. `PHANTOM_LOG_LEVEL` sets the level (default `info`; tests pass `silent`).
+ * Lines go to stdout, or to `destination` (tests read them there).
  */
-export function createLogger(level: string = process.env.PHANTOM_LOG_LEVEL ?? "info"): Logger {
-  return pino({ level, base: { service: "phantom" }, redact: { paths: REDACT, censor: "[redacted]" } });
+export function createLogger(level: string = process.env.PHANTOM_LOG_LEVEL ?? "info", destination?: DestinationStream): Logger {
+  const options = { level, base: { service: "phantom" }, redact: { paths: REDACT, censor: "[redacted]" } };
+  return destination === undefined ? pino(options) : pino(options, destination);
 }

@@ -1,14 +1,17 @@
 /**
- * Prometheus metrics at `GET /metrics`: VMs by group, site and state; launches, failures and
- * cloud API calls by site and outcome; reconcile pass duration; and the process's own metrics.
- * One registry per running Phantom (tests start several in one process).
+ * Prometheus metrics at `GET /metrics`: VMs by site and state; launches, failures and cloud API
+ * calls by site and outcome; reconcile pass duration; and the process's own metrics. One
+ * registry per running Phantom (tests start several in one process).
+ *
+ * `/metrics` is served without a signature, so every label is aggregate: a site, a state, a
+ * call or an outcome, never a user or a group. A user's own figures are behind authentication
+ * (`DescribePhantomSites`, `DescribeAutoScalingGroups`); per-user labels would also grow the
+ * series with every user.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
-/** One VM count of the controller's model. */
+/** The VMs of the controller's model on one site in one lifecycle state, all users together. */
 export interface VmCount {
-  readonly user: string;
-  readonly group: string;
   readonly site: string;
   readonly state: string;
   readonly count: number;
@@ -20,12 +23,17 @@ export class PhantomMetrics {
   readonly #cloudCalls: Counter<"site" | "call" | "outcome">;
   readonly #launched: Counter<"site">;
   readonly #passDuration: Histogram;
+  readonly #shardPasses: Counter<"shard">;
 
   /**
-   * @param source read at each scrape: the controller's current VMs (none when it does not hold
-   * the lease) and whether it holds the lease.
+   * @param source read at each scrape: the controller's current VMs (those of the shards it
+   * holds), how many shards it holds, and its lease renewals and losses so far.
    */
-  constructor(source: { vmCounts: () => Iterable<VmCount>; leader: () => boolean }) {
+  constructor(source: {
+    vmCounts: () => Iterable<VmCount>;
+    shardsHeld: () => number;
+    shardLeases: () => { readonly renewals: number; readonly losses: number };
+  }) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: "phantom_process_" });
     this.#cloudCalls = new Counter({
@@ -41,22 +49,55 @@ export class PhantomMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
+    this.#shardPasses = new Counter({
+      name: "phantom_controller_shard_passes_total",
+      help: "Reconcile passes this replica ran over each shard it held (at most controller.shards values of shard).",
+      labelNames: ["shard"],
+      registers,
+    });
     new Gauge({
       name: "phantom_controller_leader",
-      help: "1 while this replica holds the controller lease.",
+      help: "1 while this replica holds at least one shard of the controller's work.",
       registers,
       collect() {
-        this.set(source.leader() ? 1 : 0);
+        this.set(source.shardsHeld() > 0 ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: "phantom_controller_shards_held",
+      help: "Shards of the controller's work this replica holds.",
+      registers,
+      collect() {
+        this.set(source.shardsHeld());
+      },
+    });
+    // Counted by the leases themselves; exposed as counters set at each scrape.
+    new Counter({
+      name: "phantom_controller_shard_renewals_total",
+      help: "Shard leases renewed by this replica.",
+      registers,
+      collect() {
+        this.reset();
+        this.inc(source.shardLeases().renewals);
+      },
+    });
+    new Counter({
+      name: "phantom_controller_shard_losses_total",
+      help: "Shard leases this replica lost (taken by another replica, expired, or refused at a write).",
+      registers,
+      collect() {
+        this.reset();
+        this.inc(source.shardLeases().losses);
       },
     });
     new Gauge({
       name: "phantom_vms",
-      help: "VMs by user, group, site and lifecycle state, as the controller tracks them.",
-      labelNames: ["user", "group", "site", "state"],
+      help: "VMs by site and lifecycle state, all users together, as the controller tracks them.",
+      labelNames: ["site", "state"],
       registers,
       collect() {
         this.reset();
-        for (const c of source.vmCounts()) this.set({ user: c.user, group: c.group, site: c.site, state: c.state }, c.count);
+        for (const c of source.vmCounts()) this.set({ site: c.site, state: c.state }, c.count);
       },
     });
   }
@@ -67,9 +108,10 @@ export class PhantomMetrics {
     if (vms > 0) this.#launched.inc({ site }, vms);
   }
 
-  /** Records one pass's wall time. */
-  pass(durationMs: number): void {
+  /** Records one pass's wall time, and the pass for each shard it covered. */
+  pass(durationMs: number, shards: Iterable<number> = []): void {
     this.#passDuration.observe(durationMs / 1000);
+    for (const shard of shards) this.#shardPasses.inc({ shard: String(shard) });
   }
 
   /** The text exposition. */

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, statSync, writeFileSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -34,10 +34,33 @@ describe("loadMasterKey", () => {
       const first = loadMasterKey(undefined, file);
       assert.equal(first.length, 32);
       assert.equal(statSync(file).mode & 0o777, 0o600);
+      assert.equal(statSync(join(dir, "sub")).mode & 0o777, 0o700);
       assert.deepEqual(loadMasterKey(undefined, file), first);
       assert.equal(readFileSync(file, "utf8").trim(), first.toString("hex"));
       writeFileSync(file, "short");
       assert.throws(() => loadMasterKey(undefined, file), /must hold 32 bytes/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it("refuses a key file its group or others may read or write, saying chmod 600", () => {
+    const dir = mkdtempSync(join(tmpdir(), "phantom-key-"));
+    try {
+      const file = join(dir, "master.key");
+      const key = randomBytes(32);
+      writeFileSync(file, key.toString("hex"));
+      for (const mode of [0o644, 0o640, 0o604, 0o620, 0o602]) {
+        chmodSync(file, mode);
+        assert.throws(
+          () => loadMasterKey(undefined, file),
+          { message: `the key file ${file} is open to other users (mode 0${mode.toString(8)}): chmod 600 ${file}` },
+          mode.toString(8),
+        );
+      }
+      chmodSync(file, 0o400);
+      assert.deepEqual(loadMasterKey(undefined, file), key);
+      chmodSync(file, 0o600);
+      assert.deepEqual(loadMasterKey(undefined, file), key);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

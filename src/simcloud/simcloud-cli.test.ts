@@ -8,7 +8,7 @@ import { DescribeInstancesCommand, EC2Client, RunInstancesCommand, type EC2Servi
 
 /** The compiled CLI: this test runs from dist/src/simcloud/. */
 const MAIN = fileURLToPath(new URL("../cli/main.js", import.meta.url));
-const START_TIMEOUT_MS = 15_000;
+const START_TIMEOUT_MS = 60_000;
 
 const children = new Set<ChildProcess>();
 after(() => {

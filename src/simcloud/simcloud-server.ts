@@ -5,7 +5,8 @@
  * paths (`openstack/openstack-face.ts`).
  */
 import { createServer, type Server } from "node:http";
-import { listen, MAX_BODY_BYTES, readBody } from "../aws-wire/http-body.js";
+import { listen, readBody } from "../aws-wire/http-body.js";
+import { MAX_BODY_BYTES } from "../aws-wire/limits.js";
 import type { Logger } from "../observability/logger.js";
 import type { SimulatedCloud } from "../clouds/simulated/simulated-cloud.js";
 import { Ec2Endpoint } from "./ec2/ec2-endpoint.js";
@@ -34,12 +35,14 @@ export interface SimcloudOptions {
   readonly logger?: Logger | undefined;
   /** Serves the OpenStack face too, so configured. */
   readonly openstack?: OpenStackFaceOptions | undefined;
+  /** Access key → secret: the EC2 face verifies SigV4/SigV2 signatures. Absent: any credentials. */
+  readonly credentials?: ReadonlyMap<string, string> | undefined;
 }
 
 /** Serves `cloud` as an EC2 endpoint at `address` (and as OpenStack, when asked). */
 export async function startSimcloud(cloud: SimulatedCloud, address: SimcloudAddress, options: SimcloudOptions = {}): Promise<Simcloud> {
   const { logger } = options;
-  const endpoint = new Ec2Endpoint(cloud, logger);
+  const endpoint = new Ec2Endpoint(cloud, { logger, credentials: options.credentials });
   const openstack = options.openstack === undefined ? null : new OpenStackFace(cloud, options.openstack);
   let url = "";
   const server: Server = createServer((req, res) => {
@@ -62,6 +65,7 @@ export async function startSimcloud(cloud: SimulatedCloud, address: SimcloudAddr
       }
       const response = await endpoint.handle({
         method: req.method ?? "GET",
+        path: q < 0 ? target : target.slice(0, q),
         rawQuery: q < 0 ? "" : target.slice(q + 1),
         rawHeaders: req.rawHeaders,
         contentType: req.headers["content-type"],

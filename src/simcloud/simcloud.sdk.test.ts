@@ -343,3 +343,52 @@ describe("phantom simcloud through the AWS SDK for JavaScript", () => {
     });
   });
 });
+
+describe("phantom simcloud started with credentials verifies signatures", () => {
+  const ALICE = { accessKeyId: "AKIDALICE0000001", secretAccessKey: "alice-secret" };
+  let server: Simcloud;
+  const ec2 = (accessKeyId: string, secretAccessKey: string) => {
+    const c = new EC2Client({ endpoint: server.url, region: REGION, credentials: { accessKeyId, secretAccessKey }, maxAttempts: 1 });
+    clients.push(c);
+    return c;
+  };
+  before(async () => {
+    const cloud = new SimulatedCloud({ capacity: 5, bootSeconds: 0, random: seededRandom(3) });
+    server = await startSimcloud(cloud, { host: "127.0.0.1", port: 0 }, { logger: createLogger("silent"), credentials: new Map([[ALICE.accessKeyId, ALICE.secretAccessKey]]) });
+  });
+  after(() => server.close());
+
+  it("serves a key signed with its secret", async () => {
+    const alice = ec2(ALICE.accessKeyId, ALICE.secretAccessKey);
+    const ids = idsOf(await run(alice, 2));
+    assert.equal(ids.length, 2);
+    const listed = await alice.send(new DescribeInstancesCommand({}));
+    assert.deepEqual(listed.Reservations?.flatMap((r) => idsOf(r.Instances)), ids);
+  });
+
+  it("answers a wrong secret or an unknown key AuthFailure (401) and does nothing", async () => {
+    for (const [who, c] of [
+      ["a wrong secret", ec2(ALICE.accessKeyId, "not-alice-secret")],
+      ["an unknown key", ec2("AKIDMALLORY00001", "whatever")],
+    ] as const) {
+      const e = await failure(c.send(new RunInstancesCommand(RUN)));
+      assert.equal(e.name, "AuthFailure", who);
+      assert.equal(e.$metadata.httpStatusCode, 401, who);
+      assert.match(e.message, /not able to validate the provided access credentials/, who);
+    }
+    assert.equal(server.cloud.instances().filter((vm) => vm.state !== "terminated").length, 2, "a refused RunInstances launched nothing");
+  });
+
+  it("refuses a body changed after signing", async () => {
+    const body = formEncode([["Action", "DescribeInstances"], ["Version", "2016-11-15"]]);
+    const headers = signV4(
+      { method: "POST", path: "/", rawQuery: "", headers: { host: new URL(server.url).host, "content-type": "application/x-www-form-urlencoded" }, body },
+      ALICE,
+      { region: REGION, service: "ec2" },
+    );
+    const tampered = formEncode([["Action", "TerminateInstances"], ["Version", "2016-11-15"], ["InstanceId.1", "i-1"]]);
+    const res = await fetch(`${server.url}/`, { method: "POST", headers, body: tampered });
+    assert.equal(res.status, 401);
+    assert.match(await res.text(), /<Code>AuthFailure<\/Code>/);
+  });
+});

@@ -6,7 +6,8 @@ import { describe, it, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Group, OwnedGroup } from "../core/types.js";
-import type { ControllerChanges, OwnedActivity } from "./controller-store.js";
+import { shardOf } from "../core/shards.js";
+import type { ControllerChanges, ControllerStore, LeaseRoundResult, OwnedActivity } from "./controller-store.js";
 import type { FreshOptions, StoreTarget } from "./store-suite.test-support.js";
 import {
   activity,
@@ -127,8 +128,8 @@ export function controllerStoreCases(target: StoreTarget): void {
       it("does nothing for an empty batch", async (t) => {
         const { store, ids } = await openWithUsers(t, ["alice"]);
         const before = await store.generation(ids[0]!);
-        assert.deepEqual(await store.controller.apply({}), { conflictedGroupIds: [] });
-        assert.deepEqual(await store.controller.apply({ putInstances: [], deleteGroups: [] }), { conflictedGroupIds: [] });
+        assert.deepEqual(await store.controller.apply({}), { conflictedGroupIds: [], lostShards: [] });
+        assert.deepEqual(await store.controller.apply({ putInstances: [], deleteGroups: [] }), { conflictedGroupIds: [], lostShards: [] });
         assert.equal(await store.generation(ids[0]!), before);
       });
 
@@ -165,7 +166,7 @@ export function controllerStoreCases(target: StoreTarget): void {
           ],
           deleteGroups: [{ userId, groupId: drained.id }],
         });
-        assert.deepEqual(result, { conflictedGroupIds: [] });
+        assert.deepEqual(result, { conflictedGroupIds: [], lostShards: [] });
 
         const snapshot = await store.controller.loadSnapshot();
         assert.deepEqual(snapshot.intents.map((i) => i.token), ["t2"]);
@@ -198,10 +199,10 @@ export function controllerStoreCases(target: StoreTarget): void {
         const count = 3_000;
         const vms = Array.from({ length: count }, (_, i) => managedInstance(`i-${String(i).padStart(5, "0")}`, g, userId));
         const activities = vms.map((vm, i): OwnedActivity => ({ ...activity(`a-${vm.id}`, g, i), userId }));
-        assert.deepEqual(await store.controller.apply({ putInstances: vms, insertActivities: activities }), { conflictedGroupIds: [] });
+        assert.deepEqual(await store.controller.apply({ putInstances: vms, insertActivities: activities }), { conflictedGroupIds: [], lostShards: [] });
         const updated = vms.map((vm) => ({ ...vm, version: 1, cloudState: "stopped" as const }));
         const done = activities.map((a) => ({ userId, id: a.id, endTime: new Date(9), statusCode: "Failed" as const, statusMessage: "x", progress: 100 }));
-        assert.deepEqual(await store.controller.apply({ putInstances: updated, completeActivities: done }), { conflictedGroupIds: [] });
+        assert.deepEqual(await store.controller.apply({ putInstances: updated, completeActivities: done }), { conflictedGroupIds: [], lostShards: [] });
         const stored = await snapshotGroup(store, g.id);
         assert.deepEqual(stored.instances, updated);
         const page = await store.reads(userId).listActivities({ includeDeletedGroups: false }, { limit: 5 });
@@ -245,6 +246,7 @@ export function controllerStoreCases(target: StoreTarget): void {
         const next = { ...reloaded, lifecycleState: "Terminating" as const, terminationReason: "unhealthy", version: 2 };
         assert.deepEqual(await store.controller.apply({ putInstances: [next], putGroups: [owned({ ...g3, desiredCapacity: 5 }, userId, 2)] }), {
           conflictedGroupIds: [],
+          lostShards: [],
         });
         assert.deepEqual((await snapshotGroup(store, g1.id)).instances, [next]);
         assert.equal((await store.reads(userId).getGroup("g3"))?.desiredCapacity, 5);
@@ -268,7 +270,7 @@ export function controllerStoreCases(target: StoreTarget): void {
         assert.deepEqual(snapshot.intents.map((i) => i.token), ["t-kept"]);
         assert.deepEqual(snapshot.groups.flatMap((g) => g.instances.map((i) => i.id)), ["i-kept"]);
         // Recording an intent again changes nothing.
-        assert.deepEqual(await store.controller.apply({ insertIntents: [intent("t-kept", kept, alice, 7)] }), { conflictedGroupIds: [] });
+        assert.deepEqual(await store.controller.apply({ insertIntents: [intent("t-kept", kept, alice, 7)] }), { conflictedGroupIds: [], lostShards: [] });
         assert.deepEqual((await store.controller.loadSnapshot()).intents, [intent("t-kept", kept, alice)]);
       });
 
@@ -328,32 +330,93 @@ export function controllerStoreCases(target: StoreTarget): void {
       });
     });
 
-    describe("lease", () => {
-      it("lets exactly one of several racing replicas take it", async (t) => {
+    describe("shard leases", () => {
+      const TTL = 400;
+      const round = (store: { controller: ControllerStore }, holder: string, release: number[] = [], shardCount = 8) =>
+        store.controller.leaseRound({ holder, shardCount, ttlMs: TTL, now: new Date(), release });
+      const shardsOf = (r: LeaseRoundResult) => r.held.map((l) => l.shard);
+
+      it("gives each shard one holder, at most a fair share each, the epoch bumped on every change of holder", async (t) => {
+        const { store } = await open(t);
+        const a1 = await round(store, "a");
+        assert.deepEqual(a1, { held: [0, 1, 2, 3, 4, 5, 6, 7].map((shard) => ({ shard, epoch: 1 })), liveReplicas: 1 });
+        const b1 = await round(store, "b");
+        assert.deepEqual(b1, { held: [], liveReplicas: 2 }, "nothing free: b waits for a to hand shards over");
+        const a2 = await round(store, "a", [4, 5, 6, 7]);
+        assert.deepEqual(shardsOf(a2), [0, 1, 2, 3], "renewed what it kept");
+        assert.ok(a2.held.every((l) => l.epoch === 1), "a renewal keeps the epoch");
+        const b2 = await round(store, "b");
+        assert.deepEqual(b2.held, [4, 5, 6, 7].map((shard) => ({ shard, epoch: 2 })));
+        assert.deepEqual(shardsOf(await round(store, "c")), [], "three replicas: a fair share is 3, and none is free");
+        await store.controller.releaseShards("a");
+        assert.deepEqual(shardsOf(await round(store, "c")), [0, 1, 2, 3], "released shards are taken at once (two replicas live now)");
+      });
+
+      it("lets racing replicas claim disjoint shards", async (t) => {
         const { store, more } = await open(t);
         const stores = more === null ? [store, store, store] : [store, await more(), await more()];
-        const now = new Date(1_000_000);
-        for (let round = 0; round < 5; round++) {
-          const at = new Date(now.getTime() + round * 100_000);
-          const won = await Promise.all(stores.flatMap((s, i) => [s, s].map((r, j) => r.controller.acquireLease(`r${round}-${i}-${j}`, at, 10_000))));
-          assert.equal(won.filter(Boolean).length, 1, `round ${round}: ${won.join(",")}`);
+        for (let k = 0; k < 3; k++) {
+          const results = await Promise.all(stores.map((s, i) => round(s, `r${i}`, [], 12)));
+          const all = results.flatMap(shardsOf);
+          assert.equal(new Set(all).size, all.length, `round ${k}: a shard held twice: ${JSON.stringify(results)}`);
         }
       });
 
-      it("is renewed by its holder, taken over once expired, and given up on release", async (t) => {
-        const { store } = await open(t);
-        const lease = store.controller;
-        const at = (ms: number) => new Date(1_000_000 + ms);
-        assert.equal(await lease.acquireLease("a", at(0), 1_000), true);
-        assert.equal(await lease.acquireLease("b", at(500), 1_000), false);
-        assert.equal(await lease.acquireLease("a", at(900), 1_000), true, "renewed until 1900");
-        assert.equal(await lease.acquireLease("b", at(1_500), 1_000), false);
-        assert.equal(await lease.acquireLease("b", at(1_900), 1_000), true, "expired at 1900");
-        assert.equal(await lease.acquireLease("a", at(2_000), 1_000), false);
-        await lease.releaseLease("a");
-        assert.equal(await lease.acquireLease("a", at(2_000), 1_000), false, "a released nothing it did not hold");
-        await lease.releaseLease("b");
-        assert.equal(await lease.acquireLease("a", at(2_000), 1_000), true);
+      it("expire on the store's clock: another replica takes them with a new epoch; the old holder's writes are refused", async (t) => {
+        const { store, ids } = await openWithUsers(t, ["alice"]);
+        const [alice] = ids as [string];
+        const g = group("g");
+        await store.write(alice, (tx) => tx.insertGroup(g));
+        const shard = shardOf(g.id, 8);
+        const a = await round(store, "a");
+        const lease = a.held.find((l) => l.shard === shard)!;
+        const fence = (holder: string, epoch: number) => ({ holder, leases: [{ shard, epoch }], now: new Date(), stallLimitMs: 5_000 });
+        assert.deepEqual(await store.controller.apply({ fence: fence("a", lease.epoch), insertIntents: [intent("t1", g, alice)] }), {
+          conflictedGroupIds: [],
+          lostShards: [],
+        });
+        await sleep(TTL + 100);
+        const before = await store.generation(alice);
+        assert.deepEqual(
+          await store.controller.apply({ fence: fence("a", lease.epoch), insertIntents: [intent("t2", g, alice)] }),
+          { conflictedGroupIds: [], lostShards: [shard] },
+          "expired, though nobody took it yet",
+        );
+        const b = await round(store, "b");
+        assert.deepEqual(shardsOf(b), [0, 1, 2, 3, 4, 5, 6, 7], "a's heartbeat expired too: b's fair share is all");
+        assert.equal(b.held.find((l) => l.shard === shard)!.epoch, lease.epoch + 1);
+        assert.deepEqual((await round(store, "a")).held, [], "a renews nothing it lost");
+        assert.deepEqual(
+          (await store.controller.apply({ fence: fence("a", lease.epoch), insertIntents: [intent("t3", g, alice)] })).lostShards,
+          [shard],
+        );
+        assert.deepEqual(
+          (await store.controller.apply({ fence: fence("b", lease.epoch), insertIntents: [intent("t4", g, alice)] })).lostShards,
+          [shard],
+          "the holder with a stale epoch is refused too",
+        );
+        assert.equal(await store.generation(alice), before, "refused batches wrote nothing");
+        const tokens = (await store.controller.loadSnapshot()).intents.map((i) => i.token);
+        assert.deepEqual(tokens, ["t1"]);
+      });
+
+      it("scope snapshots and changes to the shards asked for", async (t) => {
+        const { store, ids } = await openWithUsers(t, ["alice"]);
+        const [alice] = ids as [string];
+        const groups = Array.from({ length: 12 }, (_, k) => group(`g${k}`));
+        for (const g of groups) await store.write(alice, (tx) => tx.insertGroup(g));
+        for (const g of groups) await putNew(store, [managedInstance(`i-${g.name}`, g, alice)]);
+        await store.controller.apply({ insertIntents: groups.map((g) => intent(`t-${g.name}`, g, alice)) });
+        const scope = { count: 4, shards: [1, 3] };
+        const inScope = groups.filter((g) => scope.shards.includes(shardOf(g.id, 4))).map((g) => g.name).sort();
+        assert.ok(inScope.length > 0 && inScope.length < groups.length, "the fixture spreads over the shards");
+        const snapshot = await store.controller.loadSnapshot(scope);
+        assert.deepEqual(snapshot.groups.map((g) => g.group.name).sort(), inScope);
+        assert.ok(snapshot.groups.every((g) => g.instances.length === 1 && g.instances[0]!.id === `i-${g.group.name}`));
+        assert.deepEqual(snapshot.intents.map((i) => i.token.slice(2)).sort(), inScope);
+        assert.deepEqual((await store.controller.loadSnapshot({ count: 4, shards: [] })).groups, []);
+        const changes = await store.controller.changesSince(0, scope);
+        assert.deepEqual(changes.groups.map((g) => g.group.name).sort(), inScope);
       });
     });
 
@@ -371,6 +434,31 @@ export function controllerStoreCases(target: StoreTarget): void {
         { group: owned(g1, alice), instances: [managedInstance("i-1", g1, alice)] },
       ]);
       assert.deepEqual(await store.controller.loadGroups([]), []);
+    });
+
+    it("counts the VMs on sites outside a list, per site, user and group, whatever their state", async (t) => {
+      const { store, ids } = await openWithUsers(t, ["alice", "bob"]);
+      const [alice, bob] = ids as [string, string];
+      const [web, db, api] = [group("web"), group("db"), group("api")];
+      await store.write(alice, async (tx) => {
+        await tx.insertGroup(web);
+        await tx.insertGroup(db);
+      });
+      await store.write(bob, (tx) => tx.insertGroup(api));
+      await putNew(store, [
+        managedInstance("i-1", web, alice, { site: "s1" }),
+        managedInstance("i-2", web, alice, { site: "gone" }),
+        managedInstance("i-3", web, alice, { site: "gone", lifecycleState: "Terminating" }),
+        managedInstance("i-4", db, alice, { site: "old" }),
+        managedInstance("i-5", api, bob, { site: "gone" }),
+      ]);
+      assert.deepEqual(await store.controller.vmsOutside(["s1"]), [
+        { site: "gone", userName: "alice", groupName: "web", count: 2 },
+        { site: "gone", userName: "bob", groupName: "api", count: 1 },
+        { site: "old", userName: "alice", groupName: "db", count: 1 },
+      ]);
+      assert.deepEqual(await store.controller.vmsOutside(["s1", "gone", "old"]), []);
+      assert.equal((await store.controller.vmsOutside([])).length, 4);
     });
 
     it("keeps one deployment id for every store on the database", async (t) => {

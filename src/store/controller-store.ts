@@ -61,6 +61,8 @@ export interface ControllerChanges {
  * is optional; an empty batch does nothing.
  */
 export interface ControllerWrites {
+  /** The writer's leases on the shards of the batch's groups (see {@link ControllerStore.apply}). */
+  readonly fence?: WriteFence;
   /**
    * Recorded before their cloud calls. An intent whose token is recorded already changes
    * nothing; one whose group no longer exists is not recorded and its group is reported as
@@ -106,6 +108,62 @@ export interface ControllerWriteResult {
    * was applied.
    */
   readonly conflictedGroupIds: string[];
+  /** Shards of the fence no longer the writer's: nothing of the batch was written. */
+  readonly lostShards: number[];
+}
+
+/** How many VMs one group of one user has on one site. */
+export interface SiteHolding {
+  readonly site: string;
+  readonly userName: string;
+  readonly groupName: string;
+  readonly count: number;
+}
+
+/** A shard's lease as its holder knows it: writes for the shard are fenced by `epoch`. */
+export interface ShardLease {
+  readonly shard: number;
+  readonly epoch: number;
+}
+
+/** The shards a replica works on: `shards`, each below `count` (`controller.shards`). */
+export interface ShardScope {
+  readonly count: number;
+  readonly shards: readonly number[];
+}
+
+/** A writer's claim on the shards its batch touches, checked in the batch's transaction. */
+export interface WriteFence {
+  readonly holder: string;
+  readonly leases: readonly ShardLease[];
+  /** SQLite only: the host's time, against which expiry is checked (PostgreSQL uses its own). */
+  readonly now: Date;
+  /**
+   * PostgreSQL: the server ends the transaction when the writer stalls this long inside it
+   * (`idle_in_transaction_session_timeout`), so a paused replica does not hold its shard rows
+   * and keep the other replicas from taking them.
+   */
+  readonly stallLimitMs: number;
+}
+
+/** See {@link ControllerStore.leaseRound}. */
+export interface LeaseRoundRequest {
+  readonly holder: string;
+  /** `controller.shards`: the same for every replica. */
+  readonly shardCount: number;
+  readonly ttlMs: number;
+  /** SQLite only: the host's time. */
+  readonly now: Date;
+  /** Shards to give up first (the holder stopped acting on them already). */
+  readonly release: readonly number[];
+}
+
+/** What a lease round left. */
+export interface LeaseRoundResult {
+  /** The shards `holder` holds until the round's now + ttl, by shard. */
+  readonly held: ShardLease[];
+  /** Replicas with a live heartbeat, this one included. */
+  readonly liveReplicas: number;
 }
 
 /** The controller's access to the database. */
@@ -116,28 +174,41 @@ export interface ControllerStore {
    */
   deploymentId(): Promise<string>;
   /**
-   * Takes or renews the controller lease: true when `holder` holds it until `now + ttlMs`
-   * (it was free, expired, or already `holder`'s). Only the holder runs reconcile passes.
+   * One round of the shard leases for `holder`, each step one statement: its heartbeat (live
+   * until now + `ttlMs`), the shards of `release` given up, the shards it holds renewed until
+   * now + `ttlMs`, then free or expired shards claimed up to its fair share of the live
+   * replicas (`core/shards.ts`), each claim bumping the shard's epoch. "Now" is the database's
+   * clock on PostgreSQL and `now` on SQLite (one host). Shard rows are created on first use.
    */
-  acquireLease(holder: string, now: Date, ttlMs: number): Promise<boolean>;
-  /** Gives the lease up (on shutdown) if `holder` holds it. */
-  releaseLease(holder: string): Promise<void>;
-  /** Everything, in one snapshot. */
-  loadSnapshot(): Promise<ControllerSnapshot>;
+  leaseRound(request: LeaseRoundRequest): Promise<LeaseRoundResult>;
+  /** Gives every shard of `holder` up and removes its heartbeat (on shutdown). */
+  releaseShards(holder: string): Promise<void>;
+  /** Everything (or the groups of `scope`'s shards, their intents, and every backoff), in one snapshot. */
+  loadSnapshot(scope?: ShardScope): Promise<ControllerSnapshot>;
   /**
-   * Groups changed by the API after `changeSeq`. Never skips a change, whatever order
+   * Groups changed by the API after `changeSeq` (of `scope`'s shards only). Never skips a change, whatever order
    * concurrent API writes commit in; a group may show again with no new change.
    * @throws Error when the log no longer reaches back to `changeSeq` (it keeps 10,000
    *   positions behind the last position read): load a new snapshot.
    */
-  changesSince(changeSeq: number): Promise<ControllerChanges>;
+  changesSince(changeSeq: number, scope?: ShardScope): Promise<ControllerChanges>;
   /** Every group's scaling policies of these types (the controller runs target tracking). */
   loadPolicies(types: readonly PolicyType[]): Promise<OwnedScalingPolicy[]>;
+  /**
+   * The VMs recorded on sites other than `sites` (whatever their state), counted per site,
+   * user and group, ordered by site, user and group: what a configuration that keeps only
+   * `sites` would strand.
+   */
+  vmsOutside(sites: readonly string[]): Promise<SiteHolding[]>;
   /** The current rows of these groups (with their VMs); groups that no longer exist are absent. */
   loadGroups(groupIds: readonly string[]): Promise<GroupWithInstances[]>;
   /**
    * Applies one batch in one transaction, and bumps the generation of every user it names
-   * once (`deleteIntents` name none).
+   * once (`deleteIntents` name none). With a `fence`, the transaction first checks that every
+   * lease of the fence is still the writer's (same holder and epoch, not expired on the
+   * database's clock) and holds them meanwhile (PostgreSQL `FOR SHARE`, so no other replica
+   * takes the shard before the commit); if one is not, nothing is written and the result
+   * names the lost shards.
    */
   apply(writes: ControllerWrites): Promise<ControllerWriteResult>;
 }

@@ -30,6 +30,7 @@ import type {
   OwnedGroup,
   PolicyType,
 } from "../core/types.js";
+import { fairShare, shardOf } from "../core/shards.js";
 import type {
   ControllerChanges,
   ControllerSnapshot,
@@ -37,19 +38,25 @@ import type {
   ControllerWriteResult,
   ControllerWrites,
   GroupWithInstances,
+  LeaseRoundRequest,
+  LeaseRoundResult,
   OwnedScalingPolicy,
+  ShardLease,
+  ShardScope,
+  SiteHolding,
+  WriteFence,
 } from "./controller-store.js";
 import type { ActivitiesTable, Database, GroupRow, InstancesTable } from "./schema.js";
 import { isPostgres } from "./migrations/column-types.js";
 import { BatchSql, chunked, type SqlType } from "./batch-sql.js";
-import { VM_VIEW_COLUMNS, activityColumns, groupColumns, managedInstanceColumns, toGroup, toPolicy } from "./rows.js";
+import { VM_VIEW_COLUMNS, activityColumns, groupColumns, managedInstanceColumns, toGroup, toPolicy, toSiteBackoff } from "./rows.js";
 
-/** The name of the one controller lease. */
-const LEASE = "controller";
 /** `meta` keys. */
 const DEPLOYMENT_ID = "deployment_id";
 const CHANGES_PRUNED_THROUGH = "group_changes_pruned_through";
 
+/** How long the change log's lock may be held by a stalled reader before the server ends it. */
+const CHANGE_LOCK_STALL_LIMIT_MS = 1_000;
 /** Group ids per `in (…)` list when reading groups by id. */
 const IDS_PER_QUERY = 1_000;
 /**
@@ -156,6 +163,8 @@ export class KyselyControllerStore implements ControllerStore {
   /** Pruning waits until this many more rows can go, so most calls delete nothing. */
   readonly #pruneStep: number;
   #deploymentId: string | null = null;
+  /** Shard rows known to exist (0 up to this). */
+  #shardRowsMade = 0;
 
   /** @param changeLogRetention see {@link DEFAULT_CHANGE_LOG_RETENTION}. */
   constructor(db: Db, changeLogRetention = DEFAULT_CHANGE_LOG_RETENTION) {
@@ -183,40 +192,106 @@ export class KyselyControllerStore implements ControllerStore {
   }
 
   /**
-   * Two statements, each atomic, so two replicas racing end with one holder: the conditional
-   * UPDATE renews our lease or takes an expired one (on PostgreSQL the loser of a race on the
-   * row re-checks the condition against the winner's row and matches nothing); when there is
-   * no row, the INSERT … ON CONFLICT DO NOTHING lets exactly one replica create it.
+   * Each step is one statement, atomic on its own, so no transaction holds row locks across
+   * steps and two replicas' rounds cannot deadlock. A claim is one conditional UPDATE: when two
+   * replicas race for a shard, PostgreSQL re-checks the loser's condition against the winner's
+   * row, which no longer matches, so each shard ends with one holder and one epoch bump.
    */
-  async acquireLease(holder: string, now: Date, ttlMs: number): Promise<boolean> {
-    const expiresAt = now.getTime() + ttlMs;
-    const taken = await this.#db
-      .updateTable("controller_leases")
-      .set({ holder, expires_at: expiresAt })
-      .where("name", "=", LEASE)
-      .where((eb) => eb.or([eb("holder", "=", holder), eb("expires_at", "<=", now.getTime())]))
-      .executeTakeFirst();
-    if (taken.numUpdatedRows > 0n) return true;
-    const created = await this.#db
-      .insertInto("controller_leases")
-      .values({ name: LEASE, holder, expires_at: expiresAt })
-      .onConflict((oc) => oc.column("name").doNothing())
-      .returning("holder")
-      .executeTakeFirst();
-    return created !== undefined;
+  async leaseRound({ holder, shardCount, ttlMs, now, release }: LeaseRoundRequest): Promise<LeaseRoundResult> {
+    if (this.#shardRowsMade < shardCount) {
+      await this.#batch.insert(
+        this.#db,
+        "controller_shards",
+        ["shard"],
+        Array.from({ length: shardCount }, (_, shard) => [shard]),
+        "on conflict (shard) do nothing",
+      );
+      this.#shardRowsMade = shardCount;
+    }
+    const at = this.#nowSql(now);
+    const until = sql<number>`${at} + ${ttlMs}`;
+    await this.#db
+      .insertInto("controller_replicas")
+      .values({ holder, expires_at: until })
+      .onConflict((oc) => oc.column("holder").doUpdateSet({ expires_at: until }))
+      .execute();
+    await this.#db.deleteFrom("controller_replicas").where("expires_at", "<=", at).execute();
+    if (release.length > 0) {
+      await this.#db
+        .updateTable("controller_shards")
+        .set({ holder: null, expires_at: 0 })
+        .where("holder", "=", holder)
+        .where("shard", "in", release)
+        .execute();
+    }
+    const renewed = await this.#db
+      .updateTable("controller_shards")
+      .set({ expires_at: until })
+      .where("holder", "=", holder)
+      .where("shard", "<", shardCount)
+      .returning(["shard", "epoch"])
+      .execute();
+    const live = await this.#db
+      .selectFrom("controller_replicas")
+      .select((eb) => eb.fn.countAll<number | string>().as("n"))
+      .where("expires_at", ">", at)
+      .executeTakeFirstOrThrow();
+    const liveReplicas = Math.max(1, Number(live.n));
+    const wanted = fairShare(shardCount, liveReplicas) - renewed.length;
+    let claimed: typeof renewed = [];
+    if (wanted > 0) {
+      const free = await this.#db
+        .selectFrom("controller_shards")
+        .select("shard")
+        .where("shard", "<", shardCount)
+        .where((eb) => eb.or([eb("holder", "is", null), eb("expires_at", "<=", at)]))
+        .orderBy("shard")
+        .limit(wanted)
+        .execute();
+      if (free.length > 0) {
+        claimed = await this.#db
+          .updateTable("controller_shards")
+          .set((eb) => ({ holder, epoch: eb("epoch", "+", 1), expires_at: until }))
+          .where(
+            "shard",
+            "in",
+            free.map((r) => r.shard),
+          )
+          .where((eb) => eb.or([eb("holder", "is", null), eb("expires_at", "<=", at)]))
+          .returning(["shard", "epoch"])
+          .execute();
+      }
+    }
+    const held = [...renewed, ...claimed].map((r) => ({ shard: r.shard, epoch: Number(r.epoch) })).sort((a, b) => a.shard - b.shard);
+    return { held, liveReplicas };
   }
 
-  async releaseLease(holder: string): Promise<void> {
-    await this.#db.deleteFrom("controller_leases").where("name", "=", LEASE).where("holder", "=", holder).execute();
+  async releaseShards(holder: string): Promise<void> {
+    await this.#db.updateTable("controller_shards").set({ holder: null, expires_at: 0 }).where("holder", "=", holder).execute();
+    await this.#db.deleteFrom("controller_replicas").where("holder", "=", holder).execute();
   }
 
-  async loadSnapshot(): Promise<ControllerSnapshot> {
+  /** Epoch ms now: the database's clock on PostgreSQL, the host's (`now`) on SQLite. */
+  #nowSql(now: Date): RawBuilder<number> {
+    return nowSql(now, this.#postgres);
+  }
+
+  /** The leases of `fence` that are no longer the writer's; the rest are held until the commit. */
+  #lostLeases(trx: Transaction<Database>, fence: WriteFence): Promise<number[]> {
+    return lostLeases(trx, fence, this.#postgres);
+  }
+
+  async loadSnapshot(scope?: ShardScope): Promise<ControllerSnapshot> {
     // The position first: every change up to it is committed before the snapshot begins, so
     // the snapshot shows it; a change after it may show too and is merely read again.
     const { seq } = await this.#changeHorizon();
     return this.#readConsistently(async (trx) => {
-      const groups = await loadGroups(trx, this.#postgres, null);
-      const intents = await trx.selectFrom("launch_intents").selectAll().execute();
+      const groups = await loadGroups(trx, this.#postgres, scope ?? null);
+      let intentQuery = trx.selectFrom("launch_intents").selectAll();
+      if (scope !== undefined) {
+        intentQuery = intentQuery.where(sql<boolean>`group_id in (select id from groups where ${inShards(scope)})`);
+      }
+      const intents = await intentQuery.execute();
       const backoffs = await trx.selectFrom("site_backoffs").selectAll().execute();
       return {
         groups,
@@ -229,13 +304,7 @@ export class KyselyControllerStore implements ControllerStore {
           createdAt: new Date(r.created_at),
           cause: r.cause,
         })),
-        backoffs: backoffs.map((r) => ({
-          userId: r.user_id,
-          site: r.site,
-          failures: r.failures,
-          until: new Date(r.until),
-          lastError: r.last_error,
-        })),
+        backoffs: backoffs.map(toSiteBackoff),
         changeSeq: seq,
       };
     });
@@ -263,7 +332,7 @@ export class KyselyControllerStore implements ControllerStore {
    *
    * @throws Error when `changeSeq` is older than the log keeps: load a new snapshot.
    */
-  async changesSince(changeSeq: number): Promise<ControllerChanges> {
+  async changesSince(changeSeq: number, scope?: ShardScope): Promise<ControllerChanges> {
     const { seq: horizon, prunedThrough } = await this.#changeHorizon();
     if (changeSeq < prunedThrough) {
       throw new Error(
@@ -278,7 +347,8 @@ export class KyselyControllerStore implements ControllerStore {
       .where("seq", ">", changeSeq)
       .where("seq", "<=", horizon)
       .execute();
-    const ids = changed.map((r) => r.group_id);
+    const held = scope === undefined ? null : new Set(scope.shards);
+    const ids = changed.map((r) => r.group_id).filter((id) => held === null || held.has(shardOf(id, scope!.count)));
     const groups = await this.#readConsistently((trx) => loadGroups(trx, this.#postgres, ids));
     const present = new Set(groups.map((g) => g.group.id));
     await this.#prune(changeSeq - this.#retention, prunedThrough);
@@ -296,16 +366,39 @@ export class KyselyControllerStore implements ControllerStore {
     return rows.map((r) => ({ ...toPolicy(r), userId: r.user_id }));
   }
 
+  async vmsOutside(sites: readonly string[]): Promise<SiteHolding[]> {
+    let query = this.#db
+      .selectFrom("instances")
+      .innerJoin("groups", (j) => j.onRef("groups.user_id", "=", "instances.user_id").onRef("groups.id", "=", "instances.group_id"))
+      .innerJoin("users", "users.id", "instances.user_id")
+      .select((eb) => ["instances.site", "users.name as user_name", "groups.name as group_name", eb.fn.countAll().as("count")])
+      .groupBy(["instances.site", "users.name", "groups.name"])
+      .orderBy("instances.site")
+      .orderBy("users.name")
+      .orderBy("groups.name");
+    if (sites.length > 0) query = query.where("instances.site", "not in", [...sites]);
+    const rows = await query.execute();
+    // PostgreSQL returns count(*) as a string.
+    return rows.map((r) => ({ site: r.site, userName: r.user_name, groupName: r.group_name, count: Number(r.count) }));
+  }
+
   async loadGroups(groupIds: readonly string[]): Promise<GroupWithInstances[]> {
     if (groupIds.length === 0) return [];
     return this.#readConsistently((trx) => loadGroups(trx, this.#postgres, groupIds));
   }
 
   async apply(writes: ControllerWrites): Promise<ControllerWriteResult> {
-    if (isEmpty(writes)) return { conflictedGroupIds: [] };
+    if (isEmpty(writes)) return { conflictedGroupIds: [], lostShards: [] };
+    const refused = Symbol("lost shards");
+    let lostShards: number[] = [];
     return this.#db.transaction().execute(async (trx) => {
       const conflicts = new Set<string>();
-      // First, for the lock order explained at the top of this file.
+      // Shard rows first, then users' rows: the lock order explained at the top of this file.
+      if (writes.fence !== undefined) {
+        lostShards = await this.#lostLeases(trx, writes.fence);
+        // Thrown to roll back; nothing else in the transaction has run.
+        if (lostShards.length > 0) throw refused;
+      }
       await this.#bumpGenerations(trx, usersOf(writes));
       const newInstances = (writes.putInstances ?? []).filter((i) => i.version === 0);
       const changedInstances = (writes.putInstances ?? []).filter((i) => i.version !== 0);
@@ -379,7 +472,10 @@ export class KyselyControllerStore implements ControllerStore {
       for (const { userId, groupId } of writes.deleteGroups ?? []) {
         if (!(await deleteDrainedGroup(trx, userId, groupId))) conflicts.add(groupId);
       }
-      return { conflictedGroupIds: [...conflicts] };
+      return { conflictedGroupIds: [...conflicts], lostShards: [] };
+    }).catch((e: unknown) => {
+      if (e === refused) return { conflictedGroupIds: [], lostShards };
+      throw e;
     });
   }
 
@@ -424,6 +520,8 @@ export class KyselyControllerStore implements ControllerStore {
     };
     if (!this.#postgres) return read(this.#db);
     return this.#db.transaction().execute(async (trx) => {
+      // API writes wait for this lock: a replica paused while holding it must not stop them long.
+      await sql`set local idle_in_transaction_session_timeout = ${sql.lit(CHANGE_LOCK_STALL_LIMIT_MS)}`.execute(trx);
       await sql`lock table group_changes in exclusive mode`.execute(trx);
       return read(trx);
     });
@@ -478,11 +576,18 @@ export class KyselyControllerStore implements ControllerStore {
  * The groups (all, or those of `groupIds` that exist) with their tags and instances: three
  * reads per chunk of ids, joined in JS.
  */
-async function loadGroups(db: Db, postgres: boolean, groupIds: readonly string[] | null): Promise<GroupWithInstances[]> {
+async function loadGroups(db: Db, postgres: boolean, groups: readonly string[] | ShardScope | null): Promise<GroupWithInstances[]> {
   const result: GroupWithInstances[] = [];
-  const chunks = groupIds === null ? [null] : chunked(groupIds, 1, IDS_PER_QUERY);
+  const chunks: (readonly string[] | ShardScope | null)[] = Array.isArray(groups) ? chunked(groups, 1, IDS_PER_QUERY) : [groups as ShardScope | null];
   for (const ids of chunks) {
-    const where = (column: string) => (ids === null ? null : sql`${sql.ref(column)} in (${sql.join(ids)})`);
+    const where = (column: string) => {
+      if (ids === null) return null;
+      if (!Array.isArray(ids)) {
+        const scope = ids as ShardScope;
+        return column === "id" ? inShards(scope) : sql`${sql.ref(column)} in (select id from groups where ${inShards(scope)})`;
+      }
+      return sql`${sql.ref(column)} in (${sql.join(ids)})`;
+    };
     const tags = new Map<string, GroupTag[]>();
     // group_tags' key (group_id, key) serves both the grouping and the order.
     const tagQuery = { table: "group_tags", columns: ["key", "value", "propagate_at_launch"], groupBy: ["group_id"], orderBy: "key" };
@@ -509,6 +614,13 @@ async function loadGroups(db: Db, postgres: boolean, groupIds: readonly string[]
     }
   }
   return result;
+}
+
+/** The condition on `groups` that selects the groups of a scope's shards. */
+function inShards({ count, shards }: ShardScope): RawBuilder<boolean> {
+  // An empty scope selects nothing (`in ()` is not SQL).
+  if (shards.length === 0) return sql<boolean>`1 = 0`;
+  return sql<boolean>`shard_key % ${sql.lit(count)} in (${sql.join(shards.map((s) => sql.lit(s)))})`;
 }
 
 /**
@@ -644,8 +756,9 @@ function noteUnmatched(
  * Replaces the group row and its tags if its stored version is the one before `group`'s.
  * Launch configuration references are the API's: the controller changes sizes, not the
  * launch configuration or the sites.
+ * @returns false when the stored version is another (the API changed the group meanwhile).
  */
-async function putGroup(trx: Transaction<Database>, group: OwnedGroup): Promise<boolean> {
+export async function putGroup(trx: Transaction<Database>, group: OwnedGroup): Promise<boolean> {
   const result = await trx
     .updateTable("groups")
     .set({ ...groupColumns(group), version: group.version })
@@ -698,7 +811,7 @@ async function deleteDrainedGroup(trx: Transaction<Database>, userId: string, gr
 }
 
 /** Whether the batch has nothing to write. */
-function isEmpty(writes: ControllerWrites): boolean {
+function isEmpty({ fence: _fence, ...writes }: ControllerWrites): boolean {
   return Object.values(writes).every((field: readonly unknown[] | undefined) => field === undefined || field.length === 0);
 }
 
@@ -735,4 +848,33 @@ function byUser<T extends { readonly userId: string }, V>(items: readonly T[], v
 /** `{ column: its index }` for a list of columns. */
 function indexOf<const C extends readonly string[]>(columns: C): { readonly [K in C[number]]: number } {
   return Object.fromEntries(columns.map((c, i) => [c, i])) as { [K in C[number]]: number };
+}
+
+/**
+ * The leases of `fence` that are no longer the writer's (another holder or epoch, or expired on
+ * the database's clock; SQLite: the fence's `now`); the rest are held until the commit
+ * (PostgreSQL `FOR SHARE`). Every fenced controller write checks this first in its transaction.
+ */
+export async function lostLeases(trx: Transaction<Database>, fence: WriteFence, postgres: boolean): Promise<number[]> {
+  if (fence.leases.length === 0) return [];
+  if (postgres) {
+    await sql`set local idle_in_transaction_session_timeout = ${sql.lit(Math.max(1, Math.round(fence.stallLimitMs)))}`.execute(trx);
+  }
+  const shards = fence.leases.map((l) => l.shard);
+  let query = trx
+    .selectFrom("controller_shards")
+    .select(["shard", "epoch"])
+    .where("shard", "in", shards)
+    .where("holder", "=", fence.holder)
+    .where("expires_at", ">", nowSql(fence.now, postgres))
+    .orderBy("shard");
+  if (postgres) query = query.forShare();
+  const rows = await query.execute();
+  const held = new Map(rows.map((r) => [r.shard, Number(r.epoch)]));
+  return fence.leases.filter((l: ShardLease) => held.get(l.shard) !== l.epoch).map((l) => l.shard);
+}
+
+/** Epoch ms now: the database's clock on PostgreSQL, the host's (`now`) on SQLite. */
+function nowSql(now: Date, postgres: boolean): RawBuilder<number> {
+  return postgres ? sql<number>`(floor(extract(epoch from clock_timestamp()) * 1000))::bigint` : sql<number>`${now.getTime()}`;
 }

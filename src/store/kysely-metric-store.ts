@@ -1,14 +1,16 @@
 /**
- * {@link MetricStore} on Kysely, for SQLite and PostgreSQL. A put is at most four statements in
- * one transaction whatever its size: find the series, count them (only when new ones come),
- * upsert the new series and those not touched for a minute, upsert the minutes (merging into a minute that exists: counts and sums add,
- * minimum and maximum widen).
+ * {@link MetricStore} on Kysely, for SQLite and PostgreSQL. Concurrent puts are committed together
+ * (group commit): one transaction per group of puts, with per user at most three statements
+ * (find the series, lock and count them only when new ones come) and for the whole group two:
+ * upsert the new series and those not touched for a minute, upsert the minutes (merged in
+ * memory per series and minute first; into a minute that exists counts and sums add, minimum
+ * and maximum widen).
  */
 import { CompiledQuery, type Kysely } from "kysely";
 import { LimitExceededError } from "../core/errors.js";
-import { seriesKey } from "../core/metric-data.js";
+import { mergeAggregates, pointOf, seriesKey } from "../core/metric-data.js";
 import type { MetricDimension, MetricPoint, MetricSeries } from "../core/types.js";
-import { BatchSql, chunked } from "./batch-sql.js";
+import { BatchSql, chunked, type QueryRunner } from "./batch-sql.js";
 import { isPostgres } from "./migrations/column-types.js";
 import type { MetricFilter, MetricName, MetricStore, OwnedMetricPoint } from "./metric-store.js";
 import type { Database, MetricPointsTable } from "./schema.js";
@@ -21,8 +23,48 @@ const RECENT_METRICS_PER_QUERY = 500;
 /** Series read per round while filtering a listing by dimensions. */
 const LIST_BATCH = 500;
 
-/** The metric store over a migrated database. */
+/** The most series rows a store remembers (see `KyselyMetricStore.#remembered`). */
+const MAX_REMEMBERED_SERIES = 100_000;
+
+/** The most puts one transaction commits (the rest wait for the next). */
+const MAX_PUTS_PER_COMMIT = 256;
+
+/** A put waiting for its batch's commit. */
+interface PendingPut {
+  readonly userId: string;
+  readonly points: readonly MetricPoint[];
+  readonly now: Date;
+  readonly maxSeries: number;
+  resolve(): void;
+  reject(e: unknown): void;
+}
+
+/** A series row a put finds. */
+interface KnownSeries {
+  id: number;
+  series_key: string;
+  last_put_at: number;
+}
+
+/**
+ * The metric store over a migrated database. Puts are committed in groups: a put waits for the
+ * puts already queued or arriving in the same turn of the event loop, and one transaction
+ * writes them all (see {@link KyselyMetricStore.put}); each put resolves once its group is
+ * committed, so an acknowledged datum is as durable as before.
+ */
 export class KyselyMetricStore implements MetricStore {
+  readonly #queue: PendingPut[] = [];
+  #draining = false;
+  /**
+   * Series rows this store has read or written in a committed transaction, by user and series
+   * key, as they were then. A put needs neither to read nor to write a series remembered with
+   * a `last_put_at` under a minute old ({@link SERIES_TOUCH_MS}), so a steady stream of known
+   * series costs one statement per commit, the minutes' upsert. Such a row still exists: prune
+   * removes series unused for the retention (ten minutes at least), and when a user's removal
+   * takes their rows, the failing commit forgets what its users' rows were.
+   */
+  readonly #remembered = new Map<string, Map<string, KnownSeries>>();
+  #rememberedCount = 0;
   readonly #postgres: boolean;
   readonly #batch: BatchSql;
   readonly #least: string;
@@ -39,75 +81,202 @@ export class KyselyMetricStore implements MetricStore {
 
   async put(userId: string, points: readonly MetricPoint[], now: Date, maxSeries: number): Promise<void> {
     if (points.length === 0) return;
-    const keyOf = points.map((p) => seriesKey(p));
-    const series = new Map<string, MetricPoint>();
-    points.forEach((p, i) => series.set(keyOf[i]!, p));
-    const keys = [...series.keys()];
+    return new Promise<void>((resolve, reject) => {
+      this.#queue.push({ userId, points, now, maxSeries, resolve, reject });
+      if (this.#draining) return;
+      this.#draining = true;
+      // After the I/O callbacks already due: requests that arrived together commit together.
+      setImmediate(() => void this.#drain());
+    });
+  }
+
+  /** Commits the queued puts, a batch per transaction, until none is left. */
+  async #drain(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, MAX_PUTS_PER_COMMIT);
+      try {
+        const refused = await this.#commit(batch);
+        for (const put of batch) {
+          const error = refused.get(put);
+          if (error === undefined) put.resolve();
+          else put.reject(error);
+        }
+      } catch (e) {
+        for (const put of batch) put.reject(e);
+      }
+    }
+    this.#draining = false;
+  }
+
+  /**
+   * Writes a batch of puts in one transaction: per user, the series they name are looked up
+   * once (those remembered as written within the last minute not at all) and the series limit
+   * is checked put by put in arrival order (a put that would pass it is refused alone); the
+   * accepted points are merged in memory per series and minute and written with one upsert of
+   * series and one of minutes for the whole batch.
+   * @returns the puts refused, with their error
+   */
+  async #commit(batch: readonly PendingPut[]): Promise<Map<PendingPut, Error>> {
+    const refused = new Map<PendingPut, Error>();
+    const byUser = new Map<string, PendingPut[]>();
+    for (const put of batch) {
+      const list = byUser.get(put.userId);
+      if (list === undefined) byUser.set(put.userId, [put]);
+      else list.push(put);
+    }
+    // The rows read or written, remembered once the transaction has committed.
+    const seen: { userId: string; row: KnownSeries }[] = [];
     // Plain SQL text: this is the hot path of PutMetricData, and building these statements
     // with Kysely's query builder costs more than running them (see `batch-sql.ts`).
-    await this.db.transaction().execute(async (trx) => {
-      const knownRows = async () => {
-        const rows: { id: number; series_key: string; last_put_at: number }[] = [];
-        for (const chunk of chunked(keys, 1)) {
-          const text =
-            `select id, series_key, last_put_at from metric_series where user_id = ${this.#param(1)} ` +
-            `and series_key in (${chunk.map((_, i) => this.#param(i + 2)).join(", ")})`;
-          rows.push(...(await trx.executeQuery<(typeof rows)[number]>(CompiledQuery.raw(text, [userId, ...chunk]))).rows);
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        const seriesRows: unknown[][] = [];
+        const minutes = new Map<string, { id: number | undefined; userId: string; key: string; point: MetricPoint }>();
+        // Users in a fixed order, so two replicas lock their rows (PostgreSQL) in the same order.
+        for (const userId of [...byUser.keys()].sort()) {
+          const puts = byUser.get(userId)!;
+          const keyed = puts.map((put) => put.points.map((p) => [seriesKey(p), p] as const));
+          const remembered = this.#remembered.get(userId);
+          // Series not remembered as written within the minute before their put are read.
+          const unsure = new Set<string>();
+          puts.forEach((put, i) => {
+            const touchedSince = put.now.getTime() - SERIES_TOUCH_MS;
+            for (const [key] of keyed[i]!) {
+              const row = remembered?.get(key);
+              if (row === undefined || row.last_put_at < touchedSince) unsure.add(key);
+            }
+          });
+          const keys = [...unsure];
+          let known = keys.length === 0 ? new Map<string, KnownSeries>() : await this.#knownSeries(trx, userId, keys);
+          let count = 0;
+          if (known.size < keys.length) {
+            // New series: count under the user's row lock (PostgreSQL), so concurrent puts cannot
+            // each pass the check; then look again, a concurrent put may have made some of them.
+            // SQLite runs one write transaction at a time anyway.
+            if (this.#postgres) {
+              await trx.executeQuery(CompiledQuery.raw(`select id from users where id = $1 for update`, [userId]));
+              known = await this.#knownSeries(trx, userId, keys);
+            }
+            const counted = await trx.executeQuery<{ n: number }>(
+              CompiledQuery.raw(`select count(*) as n from metric_series where user_id = ${this.#param(1)}`, [userId]),
+            );
+            count = Number(counted.rows[0]?.n ?? 0);
+          }
+          for (const row of known.values()) seen.push({ userId, row });
+          // A series read now is as the database has it; one not read is as remembered.
+          const rowOf = (key: string) => (unsure.has(key) ? known.get(key) : remembered!.get(key));
+          const added = new Set<string>();
+          const touched = new Map<string, MetricPoint>();
+          puts.forEach((put, i) => {
+            const fresh = new Set(keyed[i]!.map(([k]) => k).filter((k) => rowOf(k) === undefined && !added.has(k)));
+            if (count + added.size + fresh.size > put.maxSeries) {
+              refused.set(
+                put,
+                new LimitExceededError(
+                  `This put would give you ${count + added.size + fresh.size} metric series; the limit is ${put.maxSeries}. ` +
+                    "Reuse series (fewer dimension values) or wait until unused series expire.",
+                ),
+              );
+              return;
+            }
+            for (const k of fresh) added.add(k);
+            for (const [key, p] of keyed[i]!) {
+              // New series are inserted; known ones get a new `last_put_at` only once it is a
+              // minute old (retention is at least ten minutes), so a steady stream does not rewrite them.
+              const row = rowOf(key);
+              if (row === undefined || row.last_put_at < put.now.getTime() - SERIES_TOUCH_MS) touched.set(key, p);
+              const minuteKey = `${userId}\0${key}\0${p.minute.getTime()}`;
+              const earlier = minutes.get(minuteKey)?.point;
+              minutes.set(minuteKey, {
+                id: row?.id,
+                userId,
+                key,
+                point: earlier === undefined ? p : pointOf(p, mergeAggregates(earlier, p), p.minute, p.unit ?? earlier.unit),
+              });
+            }
+          });
+          const putAt = Math.max(...puts.map((p) => p.now.getTime()));
+          for (const [key, s] of touched) {
+            seriesRows.push([userId, key, s.namespace, s.metricName, JSON.stringify(s.dimensions.map((d) => [d.name, d.value])), putAt]);
+          }
         }
-        return new Map(rows.map((r) => [r.series_key, r]));
-      };
-      let known = await knownRows();
-      if (known.size < keys.length) {
-        // New series: count under the user's row lock (PostgreSQL), so concurrent puts cannot
-        // each pass the check; then look again, a concurrent put may have made some of them.
-        // SQLite runs one write transaction at a time anyway.
-        if (this.#postgres) {
-          await trx.executeQuery(CompiledQuery.raw(`select id from users where id = $1 for update`, [userId]));
-          known = await knownRows();
-        }
-        const fresh = keys.length - known.size;
-        const counted = await trx.executeQuery<{ n: number }>(
-          CompiledQuery.raw(`select count(*) as n from metric_series where user_id = ${this.#param(1)}`, [userId]),
-        );
-        const n = Number(counted.rows[0]?.n ?? 0);
-        if (n + fresh > maxSeries) {
-          throw new LimitExceededError(
-            `This put would give you ${n + fresh} metric series; the limit is ${maxSeries}. ` +
-              "Reuse series (fewer dimension values) or wait until unused series expire.",
+        // The ids of series inserted or touched now (a touched row keeps its id).
+        const idOf = new Map<string, number>();
+        if (seriesRows.length > 0) {
+          const rows = await this.#batch.insert<KnownSeries & { user_id: string }>(
+            trx,
+            "metric_series",
+            ["user_id", "series_key", "namespace", "metric_name", "dimensions", "last_put_at"],
+            seriesRows,
+            `on conflict (user_id, series_key) do update set last_put_at = excluded.last_put_at returning id, user_id, series_key, last_put_at`,
           );
+          for (const { user_id: userId, ...row } of rows) {
+            idOf.set(`${userId}\0${row.series_key}`, Number(row.id));
+            seen.push({ userId, row });
+          }
         }
-      }
-      const idOf = new Map([...known.values()].map((r) => [r.series_key, Number(r.id)]));
-      // New series are inserted; known ones get a new `last_put_at` only once it is a minute
-      // old (retention is at least ten minutes), so a steady stream does not rewrite them.
-      const touch = keys.filter((k) => {
-        const row = known.get(k);
-        return row === undefined || Number(row.last_put_at) < now.getTime() - SERIES_TOUCH_MS;
-      });
-      if (touch.length > 0) {
-        const rows = touch.map((key) => {
-          const s = series.get(key)!;
-          return [userId, key, s.namespace, s.metricName, JSON.stringify(s.dimensions.map((d) => [d.name, d.value])), now.getTime()];
-        });
-        const ids = await this.#batch.insert<{ id: number; series_key: string }>(
+        if (minutes.size === 0) return;
+        await this.#batch.insert(
           trx,
-          "metric_series",
-          ["user_id", "series_key", "namespace", "metric_name", "dimensions", "last_put_at"],
-          rows,
-          `on conflict (user_id, series_key) do update set last_put_at = excluded.last_put_at returning id, series_key`,
+          "metric_points",
+          ["series_id", "minute", "unit", "sample_count", "sum", "minimum", "maximum"],
+          [...minutes.values()].map(({ id, userId, key, point: p }) => [
+            id ?? idOf.get(`${userId}\0${key}`)!,
+            p.minute.getTime(),
+            p.unit,
+            p.sampleCount,
+            p.sum,
+            p.minimum,
+            p.maximum,
+          ]),
+          `on conflict (series_id, minute) do update set unit = coalesce(excluded.unit, metric_points.unit), ` +
+            `sample_count = metric_points.sample_count + excluded.sample_count, sum = metric_points.sum + excluded.sum, ` +
+            `minimum = ${this.#least}(metric_points.minimum, excluded.minimum), maximum = ${this.#greatest}(metric_points.maximum, excluded.maximum)`,
         );
-        for (const r of ids) idOf.set(r.series_key, Number(r.id));
+      });
+    } catch (e) {
+      // A remembered row may be why (its user removed since): these users' series are read again.
+      for (const userId of byUser.keys()) this.#forget(userId);
+      throw e;
+    }
+    for (const { userId, row } of seen) this.#remember(userId, row);
+    return refused;
+  }
+
+  /** Remembers a series row as committed. */
+  #remember(userId: string, row: KnownSeries): void {
+    let rows = this.#remembered.get(userId);
+    if (rows === undefined) this.#remembered.set(userId, (rows = new Map()));
+    if (!rows.has(row.series_key)) {
+      if (this.#rememberedCount >= MAX_REMEMBERED_SERIES) {
+        // Rare (that many series put within minutes): start over rather than track recency.
+        this.#remembered.clear();
+        this.#rememberedCount = 0;
+        this.#remembered.set(userId, rows);
+        rows.clear();
       }
-      await this.#batch.insert(
-        trx,
-        "metric_points",
-        ["series_id", "minute", "unit", "sample_count", "sum", "minimum", "maximum"],
-        points.map((p, i) => [idOf.get(keyOf[i]!)!, p.minute.getTime(), p.unit, p.sampleCount, p.sum, p.minimum, p.maximum]),
-        `on conflict (series_id, minute) do update set unit = coalesce(excluded.unit, metric_points.unit), ` +
-          `sample_count = metric_points.sample_count + excluded.sample_count, sum = metric_points.sum + excluded.sum, ` +
-          `minimum = ${this.#least}(metric_points.minimum, excluded.minimum), maximum = ${this.#greatest}(metric_points.maximum, excluded.maximum)`,
-      );
-    });
+      this.#rememberedCount++;
+    }
+    rows.set(row.series_key, { id: Number(row.id), series_key: row.series_key, last_put_at: Number(row.last_put_at) });
+  }
+
+  #forget(userId: string): void {
+    const rows = this.#remembered.get(userId);
+    if (rows === undefined) return;
+    this.#rememberedCount -= rows.size;
+    this.#remembered.delete(userId);
+  }
+
+  /** The user's rows of these series, by key. */
+  async #knownSeries(trx: QueryRunner, userId: string, keys: readonly string[]): Promise<Map<string, KnownSeries>> {
+    const rows: KnownSeries[] = [];
+    for (const chunk of chunked(keys, 1)) {
+      const text =
+        `select id, series_key, last_put_at from metric_series where user_id = ${this.#param(1)} ` +
+        `and series_key in (${chunk.map((_, i) => this.#param(i + 2)).join(", ")})`;
+      rows.push(...(await trx.executeQuery<KnownSeries>(CompiledQuery.raw(text, [userId, ...chunk]))).rows);
+    }
+    return new Map(rows.map((r) => [r.series_key, r]));
   }
 
   /** The n-th parameter placeholder (1-based) in this database's dialect. */
@@ -198,13 +367,23 @@ export class KyselyMetricStore implements MetricStore {
   }
 
   async prune(before: Date): Promise<number> {
-    return this.db.transaction().execute(async (trx) => {
+    const removed = await this.db.transaction().execute(async (trx) => {
       const points = await trx.deleteFrom("metric_points").where("minute", "<", before.getTime()).executeTakeFirst();
       const stale = trx.selectFrom("metric_series").select("id").where("last_put_at", "<", before.getTime());
       const ofStale = await trx.deleteFrom("metric_points").where("series_id", "in", stale).executeTakeFirst();
       await trx.deleteFrom("metric_series").where("last_put_at", "<", before.getTime()).execute();
       return Number(points.numDeletedRows) + Number(ofStale.numDeletedRows);
     });
+    // The series just removed are not remembered either (a later put makes them anew).
+    for (const [userId, rows] of this.#remembered) {
+      for (const [key, row] of rows) {
+        if (row.last_put_at >= before.getTime()) continue;
+        rows.delete(key);
+        this.#rememberedCount--;
+      }
+      if (rows.size === 0) this.#remembered.delete(userId);
+    }
+    return removed;
   }
 }
 

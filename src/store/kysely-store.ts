@@ -17,13 +17,16 @@ import type {
   HealthStatus,
   Instance,
   LaunchConfiguration,
+  LifecycleState,
   PolicyType,
   ScalingPolicy,
+  SiteBackoff,
 } from "../core/types.js";
 import {
   AlreadyExistsError,
   InvalidNextTokenError,
   ResourceInUseError,
+  UnknownUserError,
   ValidationError,
 } from "../core/errors.js";
 import type {
@@ -31,6 +34,7 @@ import type {
   GroupTagFilter,
   Page,
   PageOf,
+  SiteInstanceCount,
   Store,
   TagFilter,
   TagRow,
@@ -53,23 +57,32 @@ import {
   toInstance,
   toLaunchConfiguration,
   toPolicy,
+  toSiteBackoff,
   toUserRecord,
 } from "./rows.js";
 import { KyselyMetricStore } from "./kysely-metric-store.js";
 import type { MetricStore } from "./metric-store.js";
+import { createKyselyScheduledActionStore } from "./kysely-scheduled-action-store.js";
+import type { ScheduledActionStore } from "./scheduled-action-store.js";
+import type { AlarmStore } from "./alarm-store.js";
+import { createKyselyAlarmStore } from "./kysely-alarm-store.js";
+import { IN_PROCESS_POKES, type ShardPokes } from "./shard-pokes.js";
 
 /**
  * Creates the store over a migrated database. PostgreSQL's pool must parse int8 (bigint and
  * `count(*)`) as numbers, as `openStore` sets it up: the rows are typed with numbers.
  */
-export function createKyselyStore(db: Kysely<Database>, options: { changeLogRetention?: number } = {}): Store {
-  return new KyselyStore(db, options.changeLogRetention);
+export function createKyselyStore(db: Kysely<Database>, options: { changeLogRetention?: number; pokes?: ShardPokes } = {}): Store {
+  return new KyselyStore(db, options.changeLogRetention, options.pokes ?? IN_PROCESS_POKES);
 }
 
 class KyselyStore implements Store {
   readonly users: UserAdmin;
   readonly controller: ControllerStore;
   readonly metrics: MetricStore;
+  readonly schedules: ScheduledActionStore;
+  readonly alarms: AlarmStore;
+  readonly pokes: ShardPokes;
   /**
    * `generation` runs before every cacheable answer, so it is compiled once; each call only
    * swaps the parameter in (building and compiling a Kysely query costs more than running it).
@@ -79,10 +92,14 @@ class KyselyStore implements Store {
   constructor(
     private readonly db: Kysely<Database>,
     changeLogRetention: number | undefined,
+    pokes: ShardPokes,
   ) {
+    this.pokes = pokes;
     this.users = new Users(db);
     this.controller = new KyselyControllerStore(db, changeLogRetention);
     this.metrics = new KyselyMetricStore(db);
+    this.schedules = createKyselyScheduledActionStore(db);
+    this.alarms = createKyselyAlarmStore(db);
     this.#generationQuery = db.selectFrom("users").select("generation").where("id", "=", "").compile();
   }
 
@@ -98,7 +115,7 @@ class KyselyStore implements Store {
         .set((eb) => ({ generation: eb("generation", "+", 1) }))
         .where("id", "=", userId)
         .executeTakeFirst();
-      if (bumped.numUpdatedRows === 0n) throw new Error(`no user with id ${userId}`);
+      if (bumped.numUpdatedRows === 0n) throw new UnknownUserError(userId);
       // `fn` must read through `tx`: on SQLite this transaction holds the only connection, so a
       // `reads()` call from inside `fn` would wait for it forever.
       return fn(new Tx(trx, userId));
@@ -108,7 +125,7 @@ class KyselyStore implements Store {
   async generation(userId: string): Promise<number> {
     const query: CompiledQuery<{ generation: number }> = { ...this.#generationQuery, parameters: [userId] };
     const { rows } = await this.db.executeQuery(query);
-    if (rows[0] === undefined) throw new Error(`no user with id ${userId}`);
+    if (rows[0] === undefined) throw new UnknownUserError(userId);
     return rows[0].generation;
   }
 
@@ -265,6 +282,27 @@ class Reads implements UserReads {
     return row.n;
   }
 
+  async instanceCountsBySite(): Promise<SiteInstanceCount[]> {
+    const rows = await this.db
+      .selectFrom("instances")
+      .select(["site", "lifecycle_state", "health_status", (eb) => eb.fn.countAll<number | string>().as("n")])
+      .where("user_id", "=", this.userId)
+      .groupBy(["site", "lifecycle_state", "health_status"])
+      .execute();
+    return rows.map((r) => ({
+      site: r.site,
+      lifecycleState: r.lifecycle_state as LifecycleState,
+      healthStatus: r.health_status as HealthStatus,
+      // PostgreSQL answers count(*) as a string.
+      count: Number(r.n),
+    }));
+  }
+
+  async siteBackoffs(): Promise<SiteBackoff[]> {
+    const rows = await this.db.selectFrom("site_backoffs").selectAll().where("user_id", "=", this.userId).orderBy("site").execute();
+    return rows.map(toSiteBackoff);
+  }
+
   async countGroups(): Promise<number> {
     const row = await this.db
       .selectFrom("groups")
@@ -363,19 +401,20 @@ class Tx extends Reads implements UserTx {
             arn: lc.arn,
             created_at: lc.createdTime.getTime(),
             spec: JSON.stringify(lc.spec),
+            shown_name: lc.shownName ?? null,
           })
           .execute(),
       (e) =>
         violationOf(e) === "unique"
           ? new AlreadyExistsError(
-              `Launch Configuration by this name already exists - A launch configuration already exists with the name ${lc.name}`,
+              `Launch Configuration by this name already exists - A launch configuration already exists with the name ${lc.shownName ?? lc.name}`,
               { cause: e },
             )
           : null,
     );
   }
 
-  async deleteLaunchConfiguration(name: string): Promise<boolean> {
+  async deleteLaunchConfiguration(name: string, requested = name): Promise<boolean> {
     const result = await this.guarded(
       () =>
         this.trx
@@ -386,7 +425,7 @@ class Tx extends Reads implements UserTx {
       async (e) =>
         violationOf(e) === "foreign-key"
           ? new ResourceInUseError(
-              `Cannot delete launch configuration ${name} because it is attached to AutoScalingGroup ${await this.groupUsing(name)}`,
+              `Cannot delete launch configuration ${requested} because it is attached to AutoScalingGroup ${await this.groupUsing(name)}`,
               { cause: e },
             )
           : null,
@@ -452,6 +491,10 @@ class Tx extends Reads implements UserTx {
     return this.changeInstance(id, { health_status: health, health_reason: reason });
   }
 
+  async setInstanceProtection(id: string, protectedFromScaleIn: boolean): Promise<boolean> {
+    return this.changeInstance(id, { protected_from_scale_in: protectedFromScaleIn ? 1 : 0 });
+  }
+
   async markInstanceTerminating(id: string, reason: string): Promise<boolean> {
     return this.changeInstance(id, { lifecycle_state: "Terminating", termination_reason: reason });
   }
@@ -496,7 +539,10 @@ class Tx extends Reads implements UserTx {
   /** Updates columns of the user's instance `id`, bumping its version and logging its group. */
   private async changeInstance(
     id: string,
-    columns: { health_status: string; health_reason: string | null } | { lifecycle_state: string; termination_reason: string },
+    columns:
+      | { health_status: string; health_reason: string | null }
+      | { lifecycle_state: string; termination_reason: string }
+      | { protected_from_scale_in: number },
   ): Promise<boolean> {
     const row = await this.trx
       .updateTable("instances")
@@ -696,20 +742,22 @@ class Users implements UserAdmin {
   }
 }
 
-const EMPTY_PAGE: PageOf<never> = Object.freeze({ items: [], next: null });
+/** The page of a listing that matches nothing. */
+export const EMPTY_PAGE: PageOf<never> = Object.freeze({ items: [], next: null });
 
 /** An empty `in` list matches nothing (and is not valid SQL), so the listing is empty. */
-function hasEmptyList(...lists: (readonly unknown[] | null | undefined)[]): boolean {
+export function hasEmptyList(...lists: (readonly unknown[] | null | undefined)[]): boolean {
   return lists.some((list) => list?.length === 0);
 }
 
-function checkedLimit(page: Page): number {
+/** The page's limit, a positive integer. @throws RangeError otherwise (a caller's bug). */
+export function checkedLimit(page: Page): number {
   if (!Number.isInteger(page.limit) || page.limit < 1) throw new RangeError(`page limit must be a positive integer, got ${page.limit}`);
   return page.limit;
 }
 
 /** `rows` were fetched with `limit + 1`: one row more than the page means there is a next page. */
-function pageOf<T>(rows: T[], limit: number, keyOf: (item: T) => string): PageOf<T> {
+export function pageOf<T>(rows: T[], limit: number, keyOf: (item: T) => string): PageOf<T> {
   if (rows.length <= limit) return { items: rows, next: null };
   const items = rows.slice(0, limit);
   return { items, next: keyOf(items[limit - 1] as T) };
@@ -719,7 +767,7 @@ type KeyPart = "string" | "number";
 type KeyOf<P extends readonly KeyPart[]> = { [I in keyof P]: P[I] extends "number" ? number : string };
 
 /** Decodes a composite page key (a JSON array) issued by a listing; anything else is invalid. */
-function decodeKey<const P extends readonly KeyPart[]>(after: string, parts: P): KeyOf<P> {
+export function decodeKey<const P extends readonly KeyPart[]>(after: string, parts: P): KeyOf<P> {
   let key: unknown;
   try {
     key = JSON.parse(after);

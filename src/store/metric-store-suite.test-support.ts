@@ -237,6 +237,33 @@ export function metricStoreCases(target: StoreTarget): void {
         assert.equal((await store.metrics.list(alice, {}, { limit: 10 })).items.length, 3);
       });
 
+      it("commits puts made together as one group: every datum merged, a put over the series limit refused alone", async (t) => {
+        const { store, ids } = await openWithUsers(t, ["alice", "bob"]);
+        const [alice, bob] = ids as [string, string];
+        const cpu = series("App", "Cpu");
+        // 60 puts at once (one group commit or a few): all land in one minute row of one series.
+        const puts = Array.from({ length: 60 }, (_, i) =>
+          store.metrics.put(i % 2 === 0 ? alice : bob, [point(cpu, T0, { sampleCount: 1, sum: i, minimum: i, maximum: i }, i === 59 ? "Percent" : null)], at(T0), 2),
+        );
+        // Alice's third series would pass her limit of 2: that put alone fails.
+        const over = store.metrics.put(alice, [point(series("App", "B"), T0, one(1)), point(series("App", "C"), T0, one(1))], at(T0), 2);
+        const after = store.metrics.put(alice, [point(series("App", "B"), T0, one(7))], at(T0), 2);
+        await Promise.all(puts);
+        await assert.rejects(over, LimitExceededError);
+        await after;
+        const [aliceMinute] = await store.metrics.minutes(alice, cpu, at(T0), at(T0 + MINUTE));
+        assert.deepEqual(
+          [aliceMinute?.sampleCount, aliceMinute?.sum, aliceMinute?.minimum, aliceMinute?.maximum],
+          [30, Array.from({ length: 30 }, (_, k) => 2 * k).reduce((a, b) => a + b, 0), 0, 58],
+        );
+        const [bobMinute] = await store.metrics.minutes(bob, cpu, at(T0), at(T0 + MINUTE));
+        assert.deepEqual([bobMinute?.sampleCount, bobMinute?.maximum, bobMinute?.unit], [30, 59, "Percent"]);
+        assert.deepEqual(
+          (await store.metrics.list(alice, {}, { limit: 10 })).items.map((x) => x.metricName),
+          ["B", "Cpu"],
+        );
+      });
+
       it(
         "keeps the series limit under concurrent puts",
         target.concurrentWriters ? {} : { skip: "this database serializes writers in one process" },
@@ -383,6 +410,18 @@ export function metricStoreCases(target: StoreTarget): void {
         // A forgotten series starts afresh: it counts against the limit again, as new.
         await store.metrics.put(alice, [point(stale, T0, one(9))], at(T0), 2);
         await assert.rejects(store.metrics.put(alice, [point(series("App", "Third"), T0, one(9))], at(T0), 2), LimitExceededError);
+      });
+
+      it("a series pruned and put again within the minute is made anew, whatever the store remembered of it", async (t) => {
+        const { store, ids } = await openWithUsers(t, ["alice"]);
+        const [alice] = ids as [string];
+        await store.metrics.put(alice, [point(cpu, T0, one(1))], at(T0), 10);
+        // The horizon just after that put: the series goes. The store had it as written a moment
+        // ago (which spares reading it again within the minute), so it must forget it too.
+        assert.equal(await store.metrics.prune(at(T0 + 1)), 1);
+        await store.metrics.put(alice, [point(cpu, T0 + MINUTE, one(2))], at(T0 + 30_000), 10);
+        assert.deepEqual((await store.metrics.list(alice, {}, { limit: 10 })).items, [cpu]);
+        assert.deepEqual((await store.metrics.minutes(alice, cpu, at(0), at(T0 + 2 * MINUTE))).map((m) => [m.minute.getTime(), m.sum]), [[T0 + MINUTE, 2]]);
       });
 
       it(

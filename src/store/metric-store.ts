@@ -31,8 +31,9 @@ export interface MetricFilter {
 /** The user's metrics. */
 export interface MetricStore {
   /**
-   * Adds the points in one transaction: a point whose series and minute exist already merges
-   * into it. Points must be unique per (series, minute) (see `core/metric-data.ts`).
+   * Adds the points in one transaction, which may also commit other puts made at the same time
+   * (group commit); resolves once it is committed. A point whose series and minute exist
+   * already merges into it. Points must be unique per (series, minute) (see `core/metric-data.ts`).
    * @param maxSeries the most series the user may have; a put that would create more fails
    *   whole with a LimitExceededError.
    */

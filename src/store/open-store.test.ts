@@ -1,6 +1,6 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -68,5 +68,28 @@ describe("openStore", () => {
     } finally {
       database.close();
     }
+  });
+
+  it("creates the database, its WAL and shared memory 0600 and its new directories 0700, whatever the umask", async () => {
+    const base = join(dir, "private");
+    const path = join(base, "data", "phantom.db");
+    const mode = (file: string) => (statSync(file).mode & 0o777).toString(8);
+    // The usual umask, which leaves files readable by every local user unless told otherwise.
+    const umask = process.umask(0o022);
+    try {
+      const store = await openStore(`sqlite:${path}`);
+      try {
+        await store.users.createUser({ id: "u-1", name: "alice", accessKeyId: "AKIDALICEXXXXXXX", accountId: "123456789012", createdAt: new Date(), secretSealed: "sealed" });
+        assert.deepEqual(
+          [path, `${path}-wal`, `${path}-shm`].map((f) => [f, mode(f)]),
+          [path, `${path}-wal`, `${path}-shm`].map((f) => [f, "600"]),
+        );
+      } finally {
+        await store.close();
+      }
+    } finally {
+      process.umask(umask);
+    }
+    assert.deepEqual([mode(base), mode(join(base, "data"))], ["700", "700"]);
   });
 });

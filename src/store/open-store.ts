@@ -3,7 +3,7 @@
  * `postgres://…` / `postgresql://…`. Every failure is an Error with a one-line message, which
  * the CLI prints as it is.
  */
-import { mkdirSync } from "node:fs";
+import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import SQLite from "better-sqlite3";
 import pg from "pg";
@@ -22,6 +22,7 @@ import {
 import type { Store } from "./store.js";
 import type { Database } from "./schema.js";
 import { createKyselyStore } from "./kysely-store.js";
+import { PostgresShardPokes } from "./shard-pokes.js";
 import { withStatementCache } from "./statement-cache.js";
 import { migrateToLatest } from "./migrations/index.js";
 import { errorText } from "./db-errors.js";
@@ -60,7 +61,7 @@ async function openSqlite(path: string, storeOptions: StoreOptions): Promise<Sto
   const memory = path === ":memory:";
   let database: SQLite.Database;
   try {
-    if (!memory) mkdirSync(dirname(path), { recursive: true });
+    if (!memory) createPrivately(path);
     database = new SQLite(path);
   } catch (e) {
     throw new Error(`cannot open SQLite database ${path}: ${errorText(e)}`, { cause: e });
@@ -75,6 +76,24 @@ async function openSqlite(path: string, storeOptions: StoreOptions): Promise<Sto
   const db = new Kysely<Database>({ dialect: new PhantomSqliteDialect({ database: withStatementCache(database) }) });
   return migrated(db, storeOptions);
 }
+
+/**
+ * Creates a missing database file empty with mode 0600, and its missing directories with 0700,
+ * before SQLite opens it: SQLite would create it 0644 (less the umask), readable by every local
+ * user, and it makes the WAL and shared-memory files with the database file's mode. An
+ * existing file keeps its mode.
+ */
+function createPrivately(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  try {
+    closeSync(openSync(path, "wx", 0o600));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+  }
+}
+
+/** See `openPostgres`: how long a PostgreSQL transaction may sit idle before the server ends it. */
+const IDLE_IN_TRANSACTION_MS = 5_000;
 
 async function openPostgres(url: string, schema: string | undefined, storeOptions: StoreOptions): Promise<Store> {
   const server = serverOf(url);
@@ -91,6 +110,10 @@ async function openPostgres(url: string, schema: string | undefined, storeOption
       connectionString: url,
       // Without a timeout a connection to a silent host waits forever.
       connectionTimeoutMillis: 10_000,
+      // A replica paused (or cut off) inside a transaction would hold its row locks until it
+      // resumes, keeping every other replica from those users, groups and shards; the server
+      // ends such a transaction after this long (the controller's own are shorter still).
+      idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
       types: { getTypeParser: int8AsNumber },
       // Set at connection start-up, so every pooled connection has it before its first query.
       ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
@@ -101,6 +124,11 @@ async function openPostgres(url: string, schema: string | undefined, storeOption
   // An idle pooled connection that dies (server restart) emits 'error' on the pool, which would
   // crash the process if unheard. The pool drops that connection; the next query reconnects.
   pool.on("error", () => {});
+  // A connection the server ends while it is checked out between two statements (a replica
+  // paused past `idle_in_transaction_session_timeout`) emits 'error' with no query to fail, and
+  // the pool listens only to idle ones: unheard, that would crash the process. Heard here, the
+  // transaction's next statement fails instead, and the pool drops the connection on release.
+  pool.on("connect", (client) => client.on("error", () => {}));
   let current: string | null;
   try {
     const { rows } = await pool.query<{ schema: string | null }>("select current_schema() as schema");
@@ -114,7 +142,8 @@ async function openPostgres(url: string, schema: string | undefined, storeOption
     await pool.end();
     throw new Error(`PostgreSQL at ${server} has no schema on its search_path to create the tables in`);
   }
-  return migrated(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), storeOptions, tablesSchema);
+  const pokes = new PostgresShardPokes(pool, { connectionString: url, connectionTimeoutMillis: 10_000 }, tablesSchema);
+  return migrated(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), { ...storeOptions, pokes }, tablesSchema);
 }
 
 type StoreOptions = Parameters<typeof createKyselyStore>[1];

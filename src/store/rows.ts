@@ -3,6 +3,7 @@
  * API's store (`kysely-store.ts`) and the controller's (`kysely-controller-store.ts`).
  */
 import type { Insertable } from "kysely";
+import { shardKey } from "../core/shards.js";
 import type {
   Activity,
   ActivityStatus,
@@ -19,6 +20,7 @@ import type {
   PolicyType,
   ScalingPolicy,
   ManagedInstance,
+  SiteBackoff,
 } from "../core/types.js";
 import type { CloudCredentialsRecord, UserRecord } from "./store.js";
 import type {
@@ -30,6 +32,7 @@ import type {
   InstanceRow,
   InstancesTable,
   LaunchConfigurationRow,
+  SiteBackoffRow,
   UserRow,
 } from "./schema.js";
 
@@ -114,6 +117,7 @@ export function groupColumns(group: Group): Omit<GroupsTable, "id" | "user_id" |
     created_at: group.createdTime.getTime(),
     extra: JSON.stringify(group.extra),
     scaled_at: group.scaledAt?.getTime() ?? null,
+    shard_key: shardKey(group.id),
   };
 }
 
@@ -149,6 +153,7 @@ export function toLaunchConfiguration(row: LaunchConfigurationRow): LaunchConfig
     arn: row.arn,
     createdTime: new Date(row.created_at),
     spec: JSON.parse(row.spec) as LaunchSpec,
+    ...(row.shown_name === null ? {} : { shownName: row.shown_name }),
   };
 }
 
@@ -183,6 +188,10 @@ export function toActivity(row: ActivityRow): Activity {
     progress: row.progress,
     details: row.details,
   };
+}
+
+export function toSiteBackoff(row: SiteBackoffRow): SiteBackoff {
+  return { userId: row.user_id, site: row.site, failures: row.failures, until: new Date(row.until), lastError: row.last_error };
 }
 
 export function toUserRecord(row: UserRow): UserRecord {

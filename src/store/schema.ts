@@ -35,6 +35,8 @@ export interface LaunchConfigurationsTable {
   arn: string;
   created_at: number;
   spec: string;
+  /** The name as the client wrote it when it differs from `name` (the default site implied). */
+  shown_name: string | null;
 }
 
 /**
@@ -62,6 +64,8 @@ export interface GroupsTable {
   version: Generated<number>;
   /** Epoch ms of the last capacity change by a metric or policy; null if none. */
   scaled_at: number | null;
+  /** The hash of `id` that places the group in a shard (`core/shards.ts`). */
+  shard_key: number;
 }
 
 /** A user's metric series (namespace, name, dimensions), one row each. */
@@ -99,6 +103,60 @@ export interface ScalingPoliciesTable {
   /** JSON of the PutScalingPolicy members other than the names. */
   spec: string;
   created_at: number;
+}
+
+/** Scheduled actions of groups (`PutScheduledUpdateGroupAction`). */
+export interface ScheduledActionsTable {
+  id: string;
+  user_id: string;
+  group_id: string;
+  name: string;
+  arn: string;
+  /** JSON of the members other than the names: times, recurrence, time zone, sizes. */
+  spec: string;
+  /** Epoch ms of the last put; earlier occurrences are not run. */
+  put_at: number;
+}
+
+/** One row per occurrence a scheduled action ran; the key makes a second run fail. */
+export interface ScheduledActionRunsTable {
+  action_id: string;
+  /** Epoch ms of the occurrence. */
+  occurrence: number;
+  ran_at: number;
+}
+
+/** CloudWatch's metric alarms (`PutMetricAlarm`). */
+export interface MetricAlarmsTable {
+  id: string;
+  user_id: string;
+  name: string;
+  arn: string;
+  /** JSON of what PutMetricAlarm set besides the name and `ActionsEnabled`. */
+  spec: string;
+  actions_enabled: number;
+  config_updated_at: number;
+  state_value: string;
+  state_reason: string;
+  state_reason_data: string | null;
+  state_updated_at: number;
+  /** The group whose policies the actions run (its shard evaluates the alarm); null: none. */
+  group_id: string | null;
+  /** JSON of the last run of the actions; null before any. */
+  last_action: string | null;
+  version: number;
+}
+
+/** The alarms' history (`DescribeAlarmHistory`), kept after an alarm is deleted, for 14 days. */
+export interface AlarmHistoryTable {
+  id: Generated<number>;
+  user_id: string;
+  alarm_name: string;
+  at: number;
+  item_type: string;
+  summary: string;
+  /** JSON. */
+  data: string;
 }
 
 /** Tags of groups. */
@@ -179,9 +237,20 @@ export interface SiteBackoffsTable {
   last_error: string;
 }
 
-/** Leases that elect one controller among replicas. */
-export interface ControllerLeasesTable {
-  name: string;
+/**
+ * One lease per shard of the controller's work. `epoch` grows by one whenever the holder
+ * changes; a controller write commits only while its shard's epoch is still the writer's.
+ * `expires_at` is epoch ms on the database's clock (PostgreSQL) or the host's (SQLite).
+ */
+export interface ControllerShardsTable {
+  shard: number;
+  holder: string | null;
+  epoch: number;
+  expires_at: number;
+}
+
+/** A heartbeat per live controller replica: fair shares are counted from these. */
+export interface ControllerReplicasTable {
   holder: string;
   expires_at: number;
 }
@@ -208,13 +277,18 @@ export interface Database {
   metric_series: MetricSeriesTable;
   metric_points: MetricPointsTable;
   scaling_policies: ScalingPoliciesTable;
+  scheduled_actions: ScheduledActionsTable;
+  scheduled_action_runs: ScheduledActionRunsTable;
+  metric_alarms: MetricAlarmsTable;
+  alarm_history: AlarmHistoryTable;
   group_tags: GroupTagsTable;
   group_launch_configurations: GroupLaunchConfigurationsTable;
   instances: InstancesTable;
   activities: ActivitiesTable;
   launch_intents: LaunchIntentsTable;
   site_backoffs: SiteBackoffsTable;
-  controller_leases: ControllerLeasesTable;
+  controller_shards: ControllerShardsTable;
+  controller_replicas: ControllerReplicasTable;
   meta: MetaTable;
   group_changes: GroupChangesTable;
 }
@@ -231,3 +305,5 @@ export type InstanceRow = Selectable<InstancesTable>;
 export type ActivityRow = Selectable<ActivitiesTable>;
 /** A `cloud_credentials` row as selected. */
 export type CloudCredentialsRow = Selectable<CloudCredentialsTable>;
+/** A row of `site_backoffs`. */
+export type SiteBackoffRow = Selectable<SiteBackoffsTable>;

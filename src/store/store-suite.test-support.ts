@@ -19,6 +19,7 @@ import {
   accessKeyOf,
   activity,
   addUser,
+  backoff,
   credentials,
   group,
   instance,
@@ -455,6 +456,27 @@ export function storeCases(target: StoreTarget): void {
         assert.equal((await snapshotGroup(store, g.id)).instances[0]?.healthReason, null);
         assert.equal(await store.write(userId, (tx) => tx.setInstanceHealth("i-404", "Healthy", null)), false);
         assert.equal(await store.write(userId, (tx) => tx.markInstanceTerminating("i-404", "x")), false);
+      });
+
+      it("counts a user's VMs by site, state and health, and lists their site backoffs", async (t) => {
+        const { store, userId } = await openWithUser(t);
+        const g = group("g1");
+        await store.write(userId, (tx) => tx.insertGroup(g));
+        await putNew(store, [
+          managedInstance("i-1", g, userId),
+          managedInstance("i-2", g, userId),
+          managedInstance("i-3", g, userId, { site: "s2", lifecycleState: "Pending", healthStatus: "Unhealthy" }),
+        ]);
+        const other = await addUser(store, "other");
+        await store.controller.apply({ putBackoffs: [backoff(userId, "s2", 2), backoff(other, "s1")] });
+        const reads = store.reads(userId);
+        const counts = (await reads.instanceCountsBySite()).sort((a, b) => a.site.localeCompare(b.site));
+        assert.deepEqual(counts, [
+          { site: "s1", lifecycleState: "InService", healthStatus: "Healthy", count: 2 },
+          { site: "s2", lifecycleState: "Pending", healthStatus: "Unhealthy", count: 1 },
+        ]);
+        assert.deepEqual(await reads.siteBackoffs(), [backoff(userId, "s2", 2)]);
+        assert.deepEqual(await store.reads(other).instanceCountsBySite(), []);
       });
 
       it("counts the pending launches of groups", async (t) => {

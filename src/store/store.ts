@@ -15,18 +15,23 @@
  *   that the controller follows ({@link ControllerStore.changesSince}), and bumps the `version`
  *   of the rows it changes, so the controller never overwrites the API's change unknowingly.
  */
+import type { ShardPokes } from "./shard-pokes.js";
 import type {
   Activity,
   Group,
   HealthStatus,
   Instance,
   LaunchConfiguration,
+  LifecycleState,
   PolicyType,
   ScalingPolicy,
+  SiteBackoff,
   User,
 } from "../core/types.js";
 import type { ControllerStore } from "./controller-store.js";
 import type { MetricStore } from "./metric-store.js";
+import type { AlarmStore } from "./alarm-store.js";
+import type { ScheduledActionStore } from "./scheduled-action-store.js";
 
 /** A user row with the sealed secret it signs with. */
 export interface UserRecord extends User {
@@ -80,6 +85,14 @@ export interface TagRow {
   readonly propagateAtLaunch: boolean;
 }
 
+/** How many of a user's VMs on one site are in one state (DescribePhantomSites). */
+export interface SiteInstanceCount {
+  readonly site: string;
+  readonly lifecycleState: LifecycleState;
+  readonly healthStatus: HealthStatus;
+  readonly count: number;
+}
+
 /** Reads of one user's resources. Every method sees only that user's rows. */
 export interface UserReads {
   /** Ordered by name. `names` restricts to those names (missing ones are simply absent). */
@@ -108,6 +121,10 @@ export interface UserReads {
   pendingLaunches(groupIds: readonly string[]): Promise<number>;
   countLaunchConfigurations(): Promise<number>;
   countGroups(): Promise<number>;
+  /** The user's VMs counted by site, lifecycle state and health (no particular order). */
+  instanceCountsBySite(): Promise<SiteInstanceCount[]>;
+  /** The user's site backoffs as the controller last wrote them, expired ones included. */
+  siteBackoffs(): Promise<SiteBackoff[]>;
   /**
    * Scaling policies ordered by group name, then policy name (the page key is both, as JSON).
    * `groupName` narrows to one group; `names` to those policy names or ARNs; `types` to those
@@ -124,10 +141,11 @@ export interface UserTx extends UserReads {
   /** @throws AlreadyExistsError when the name is taken. */
   insertLaunchConfiguration(lc: LaunchConfiguration): Promise<void>;
   /**
+   * @param requested the name as the request wrote it, for the error's message (default `name`).
    * @returns false when there is no such configuration.
    * @throws ResourceInUseError when a group uses it.
    */
-  deleteLaunchConfiguration(name: string): Promise<boolean>;
+  deleteLaunchConfiguration(name: string, requested?: string): Promise<boolean>;
   /**
    * Like {@link UserReads.getGroup}, and on PostgreSQL locks the row until commit, so
    * read-modify-write of one group is serialized across replicas.
@@ -156,6 +174,11 @@ export interface UserTx extends UserReads {
    * @returns false when there is no such instance.
    */
   setInstanceHealth(id: string, health: HealthStatus, reason: string | null): Promise<boolean>;
+  /**
+   * Sets whether scale-in may remove the instance, and bumps its version.
+   * @returns false when there is no such instance.
+   */
+  setInstanceProtection(id: string, protectedFromScaleIn: boolean): Promise<boolean>;
   /**
    * Marks the instance `Terminating` for the controller to terminate, with the reason, and
    * bumps its version.
@@ -198,14 +221,24 @@ export interface Store {
   readonly controller: ControllerStore;
   /** Users' metric series (CloudWatch's `PutMetricData`). */
   readonly metrics: MetricStore;
+  /** Groups' scheduled actions and the occurrences they ran. */
+  readonly schedules: ScheduledActionStore;
+  /** CloudWatch's metric alarms and their history. */
+  readonly alarms: AlarmStore;
+  /** Pokes between replicas: an API write wakes the replica that holds the group's shard. */
+  readonly pokes: ShardPokes;
   /** Reads of one user's resources (each call its own snapshot). */
   reads(userId: string): UserReads;
   /**
    * Runs `fn` in one transaction over the user's resources and bumps the user's generation.
    * Commits when `fn` resolves; rolls back and rethrows when it throws.
+   * @throws UnknownUserError when the user no longer exists
    */
   write<T>(userId: string, fn: (tx: UserTx) => Promise<T>): Promise<T>;
-  /** A number that grows with every committed write to the user's resources. */
+  /**
+   * A number that grows with every committed write to the user's resources.
+   * @throws UnknownUserError when the user no longer exists
+   */
   generation(userId: string): Promise<number>;
   close(): Promise<void>;
 }

@@ -86,3 +86,20 @@ export function signV4(req: RequestToSign, keys: SigningKeys, options: SigningOp
 export function formEncode(params: readonly (readonly [string, string])[]): string {
   return params.map(([k, v]) => `${rfc3986(k)}=${rfc3986(v)}`).join("&");
 }
+
+/** A signed Query form POST of `params` to `url` (default scope service `autoscaling`). */
+export async function postSigned(
+  url: string,
+  keys: SigningKeys,
+  params: readonly (readonly [string, string])[],
+  service = "autoscaling",
+): Promise<{ status: number; body: string; requestId: string | null }> {
+  const body = formEncode(params);
+  const headers = signV4(
+    { method: "POST", path: "/", rawQuery: "", headers: { host: new URL(url).host, "content-type": "application/x-www-form-urlencoded; charset=utf-8" }, body },
+    keys,
+    { service },
+  );
+  const res = await fetch(url, { method: "POST", headers, body });
+  return { status: res.status, body: await res.text(), requestId: res.headers.get("x-amzn-requestid") };
+}

@@ -13,7 +13,8 @@ import type { Store, UserRecord } from "../store/store.js";
 import { sealCloudCredentials } from "./cloud-credentials.js";
 
 const USER_NAME = /^[A-Za-z0-9_.@+=,-]{1,64}$/;
-const ACCESS_KEY = /^[A-Za-z0-9]{16,128}$/;
+/** AWS's access key id: 16–128 word characters (letters, digits, underscore). */
+const ACCESS_KEY = /^\w{16,128}$/;
 const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 function newAccessKeyId(): string {
@@ -42,7 +43,7 @@ export async function addUser(
   }
   const accessKeyId = keys?.accessKeyId ?? newAccessKeyId();
   const secretAccessKey = keys?.secretAccessKey ?? newSecretAccessKey();
-  if (!ACCESS_KEY.test(accessKeyId)) throw new ValidationError("an access key is 16-128 letters and digits");
+  if (!ACCESS_KEY.test(accessKeyId)) throw new ValidationError("an access key is 16-128 letters, digits or underscores");
   if (secretAccessKey.length < 8) throw new ValidationError("a secret key has at least 8 characters");
   const record: UserRecord = {
     id: randomUUID(),

@@ -12,8 +12,11 @@ export interface ApiSettings {
   readonly region: string;
   readonly catalog: SiteCatalog;
   readonly limits: { readonly launchConfigurations: number; readonly groups: number };
-  /** How long metrics are kept and how many series a user may have. */
-  readonly metrics: { readonly retentionMs: number; readonly maxSeriesPerUser: number };
+  /**
+   * How long metrics are kept, how many series a user may have, and how many alarms (default
+   * `DEFAULT_MAX_ALARMS_PER_USER`, AWS's quota).
+   */
+  readonly metrics: { readonly retentionMs: number; readonly maxSeriesPerUser: number; readonly maxAlarmsPerUser?: number };
 }
 
 /** Everything a handler may use for one request. */
@@ -33,6 +36,11 @@ export interface Action {
    * for reads of groups, configurations, policies; false for writes and for metrics.
    */
   readonly cacheable: boolean;
+  /**
+   * A faster decoder for the action's most common input (a hot path's): what `decodeInput`
+   * returns for the parameters it takes, null for any others, which `decodeInput` then decodes.
+   */
+  readonly decodeCommon?: (params: ReadonlyMap<string, string>) => Record<string, unknown> | null;
   handle(input: Record<string, unknown>, ctx: ActionContext): Promise<Record<string, unknown> | undefined>;
 }
 

@@ -20,6 +20,8 @@ import { groupArn } from "../arn.js";
 import { nextToken, requestedPage } from "../pagination.js";
 import { renderGroup } from "../render.js";
 import { groupNotFound, type Action, type ActionContext } from "./action.js";
+import { removeAlarmActions } from "./alarms.js";
+import { MAX_POLICIES_PER_GROUP } from "./policies.js";
 
 /** Checks that every site of the group has its `<base>@<site>` launch configuration. */
 export async function checkLaunchConfigurations(tx: UserTx, group: Group): Promise<void> {
@@ -28,7 +30,7 @@ export async function checkLaunchConfigurations(tx: UserTx, group: Group): Promi
 }
 
 /** Loads a group for a read-modify-write, applies `change` and saves the result. */
-async function changeGroup(ctx: ActionContext, name: string, change: (g: Group) => Group): Promise<void> {
+export async function changeGroup(ctx: ActionContext, name: string, change: (g: Group) => Group): Promise<void> {
   const id = await ctx.store.write(ctx.user.id, async (tx) => {
     const group = await tx.getGroupForUpdate(name);
     if (group === null) throw new ValidationError(groupNotFound(name));
@@ -85,18 +87,21 @@ export const DeleteAutoScalingGroup: Action = {
   cacheable: false,
   async handle(input, ctx) {
     const name = input.AutoScalingGroupName as string;
-    const id = await ctx.store.write(ctx.user.id, async (tx) => {
+    const { id, policies } = await ctx.store.write(ctx.user.id, async (tx) => {
       const group = await tx.getGroupForUpdate(name);
       if (group === null) throw new ValidationError(groupNotFound(name));
+      const { items } = await tx.listPolicies({ groupName: group.name }, { limit: MAX_POLICIES_PER_GROUP });
       // A group without VMs or unfinished launches goes at once; otherwise the controller
       // drains it, then removes it.
       const drained =
         (await tx.instancesOfGroups([group.id])).length === 0 && (await tx.pendingLaunches([group.id])) === 0;
       if (drained) await tx.deleteGroup(group.id);
       else if (group.status !== "deleting") await tx.updateGroup(markDeleting(group));
-      return group.id;
+      return { id: group.id, policies: items.map((p) => p.arn) };
     });
     ctx.groupChanged(id);
+    // Its policies go with it, and with them its alarms' actions (AWS's rule; see DeletePolicy).
+    await removeAlarmActions(ctx, policies);
     return undefined;
   },
 };

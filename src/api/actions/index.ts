@@ -9,12 +9,21 @@ import {
   SetDesiredCapacity,
   UpdateAutoScalingGroup,
 } from "./groups.js";
-import { DescribeAutoScalingInstances, SetInstanceHealth, TerminateInstanceInAutoScalingGroup } from "./instances.js";
+import { DescribeAutoScalingInstances, SetInstanceHealth, SetInstanceProtection, TerminateInstanceInAutoScalingGroup } from "./instances.js";
 import { CreateLaunchConfiguration, DeleteLaunchConfiguration, DescribeLaunchConfigurations } from "./launch-configurations.js";
 import { DeletePolicy, DescribePolicies, ExecutePolicy, PutScalingPolicy } from "./policies.js";
+import { DescribeScalingProcessTypes, ResumeProcesses, SuspendProcesses } from "./processes.js";
+import {
+  BatchDeleteScheduledAction,
+  BatchPutScheduledUpdateGroupAction,
+  DeleteScheduledAction,
+  DescribeScheduledActions,
+  PutScheduledUpdateGroupAction,
+} from "./scheduled-actions.js";
+import { DescribePhantomSites } from "./sites.js";
 import { CreateOrUpdateTags, DeleteTags, DescribeTags } from "./tags.js";
 
-/** The Auto Scaling actions, keyed by their AWS name. */
+/** The Auto Scaling actions, keyed by their AWS name, and Phantom's own (`DescribePhantomSites`). */
 export const AUTOSCALING_ACTIONS: Readonly<Record<string, Action>> = {
   CreateLaunchConfiguration,
   DeleteLaunchConfiguration,
@@ -27,6 +36,10 @@ export const AUTOSCALING_ACTIONS: Readonly<Record<string, Action>> = {
   DescribeAutoScalingInstances,
   TerminateInstanceInAutoScalingGroup,
   SetInstanceHealth,
+  SetInstanceProtection,
+  SuspendProcesses,
+  ResumeProcesses,
+  DescribeScalingProcessTypes,
   CreateOrUpdateTags,
   DeleteTags,
   DescribeTags,
@@ -36,4 +49,10 @@ export const AUTOSCALING_ACTIONS: Readonly<Record<string, Action>> = {
   DescribePolicies,
   DeletePolicy,
   ExecutePolicy,
+  PutScheduledUpdateGroupAction,
+  BatchPutScheduledUpdateGroupAction,
+  DescribeScheduledActions,
+  DeleteScheduledAction,
+  BatchDeleteScheduledAction,
+  DescribePhantomSites,
 };

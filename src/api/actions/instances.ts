@@ -1,11 +1,11 @@
-/** DescribeAutoScalingInstances, TerminateInstanceInAutoScalingGroup, SetInstanceHealth. */
+/** DescribeAutoScalingInstances, TerminateInstanceInAutoScalingGroup, SetInstanceHealth, SetInstanceProtection. */
 import { vmActivityId } from "../../core/activity-ids.js";
 import { ValidationError } from "../../core/errors.js";
 import { setDesiredCapacity } from "../../core/group-changes.js";
 import type { Activity, HealthStatus } from "../../core/types.js";
 import { nextToken, requestedPage } from "../pagination.js";
 import { renderActivity, renderInstanceDetails } from "../render.js";
-import type { Action } from "./action.js";
+import { groupNotFound, type Action } from "./action.js";
 
 function instanceNotFound(id: string): ValidationError {
   return new ValidationError(`Instance Id not found - No managed instance found for instance ID: ${id}`);
@@ -99,5 +99,33 @@ export const SetInstanceHealth: Action = {
     });
     ctx.groupChanged(groupId);
     return undefined;
+  },
+};
+
+/**
+ * Protects VMs from scale-in (or lifts it): placement never picks a protected VM to remove for
+ * a lower desired capacity, a cap or a return to the preferred cloud. Every VM must belong to
+ * the group; otherwise nothing changes.
+ */
+export const SetInstanceProtection: Action = {
+  cacheable: false,
+  async handle(input, ctx) {
+    const ids = input.InstanceIds as string[];
+    const groupName = input.AutoScalingGroupName as string;
+    const protect = input.ProtectedFromScaleIn as boolean;
+    const groupId = await ctx.store.write(ctx.user.id, async (tx) => {
+      const group = await tx.getGroupForUpdate(groupName);
+      if (group === null) throw new ValidationError(groupNotFound(groupName));
+      for (const id of ids) {
+        const instance = await tx.getInstance(id);
+        if (instance === null || instance.groupId !== group.id) {
+          throw new ValidationError(`The instance ${id} is not part of Auto Scaling group ${groupName}.`);
+        }
+        await tx.setInstanceProtection(id, protect);
+      }
+      return group.id;
+    });
+    ctx.groupChanged(groupId);
+    return {};
   },
 };

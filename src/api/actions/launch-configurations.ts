@@ -13,6 +13,10 @@ export function storedLaunchConfigurationName(name: string, catalog: SiteCatalog
   return name.includes("@") || catalog.defaultSite === null ? name : `${name}@${catalog.defaultSite}`;
 }
 
+/** AWS's own sentence for a request without an image or an instance type. */
+const AWS_NEEDS_IMAGE_AND_TYPE =
+  "Valid requests must contain either the InstanceID parameter or both the ImageId and InstanceType parameters.";
+
 export const CreateLaunchConfiguration: Action = {
   cacheable: false,
   async handle(input, ctx) {
@@ -23,14 +27,17 @@ export const CreateLaunchConfiguration: Action = {
     }
     for (const member of ["ImageId", "InstanceType"]) {
       if (spec[member] === undefined) {
-        throw new ValidationError(`${member} is required: it is what VMs launched on ${name.site} get.`);
+        throw new ValidationError(`${AWS_NEEDS_IMAGE_AND_TYPE} ${member} is what VMs launched on ${name.site} get.`);
       }
     }
+    // A name written without `@` is shown (and its ARN made) as written: scripts read back what they wrote.
+    const shownName = LaunchConfigurationName === name.full ? undefined : LaunchConfigurationName;
     const lc: LaunchConfiguration = {
       name: name.full,
+      ...(shownName === undefined ? {} : { shownName }),
       baseName: name.base,
       site: name.site,
-      arn: launchConfigurationArn(ctx.settings.region, ctx.user.accountId, randomUUID(), name.full),
+      arn: launchConfigurationArn(ctx.settings.region, ctx.user.accountId, randomUUID(), LaunchConfigurationName),
       createdTime: ctx.now,
       spec: spec as LaunchSpec,
     };
@@ -50,11 +57,12 @@ export const CreateLaunchConfiguration: Action = {
 export const DeleteLaunchConfiguration: Action = {
   cacheable: false,
   async handle(input, ctx) {
-    const name = storedLaunchConfigurationName(input.LaunchConfigurationName as string, ctx.settings.catalog);
+    const requested = input.LaunchConfigurationName as string;
+    const name = storedLaunchConfigurationName(requested, ctx.settings.catalog);
     await ctx.store.write(ctx.user.id, async (tx) => {
       // Thrown inside the transaction, so a refused request commits nothing.
-      if (!(await tx.deleteLaunchConfiguration(name))) {
-        throw new ValidationError(`Launch configuration name not found - Launch configuration ${name} not found`);
+      if (!(await tx.deleteLaunchConfiguration(name, requested))) {
+        throw new ValidationError(`Launch configuration name not found - Launch configuration ${requested} not found`);
       }
     });
     return undefined;

@@ -14,12 +14,14 @@ import {
   type StatisticsQuery,
 } from "../../core/metric-data.js";
 import { nextToken, requestedPage } from "../pagination.js";
+import { flatPutMetricDataInput } from "./put-metric-data-input.js";
 import type { Action } from "./action.js";
 
 type DimensionInput = { readonly Name: string; readonly Value: string };
 
 export const PutMetricData: Action = {
   cacheable: false,
+  decodeCommon: flatPutMetricDataInput,
   async handle(input, ctx) {
     const { retentionMs, maxSeriesPerUser } = ctx.settings.metrics;
     const points = pointsToPut(input.Namespace as string, (input.MetricData as MetricDatumInput[] | undefined) ?? [], ctx.now, {

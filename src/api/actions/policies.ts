@@ -15,6 +15,7 @@ import { policyArn } from "../arn.js";
 import { nextToken, requestedPage } from "../pagination.js";
 import { renderPolicy } from "../render.js";
 import { groupNotFound, type Action } from "./action.js";
+import { removeAlarmActions } from "./alarms.js";
 
 /** AWS's limit of scaling policies per group. */
 export const MAX_POLICIES_PER_GROUP = 50;
@@ -55,7 +56,8 @@ export const PutScalingPolicy: Action = {
       }
       return tx.putPolicy(policy);
     });
-    return { PolicyARN: stored.arn, Alarms: [] };
+    const alarms = (await ctx.store.alarms.naming(ctx.user.id, [stored.arn])).get(stored.arn) ?? [];
+    return { PolicyARN: stored.arn, Alarms: alarms.map((a) => ({ AlarmName: a.name, AlarmARN: a.arn })) };
   },
 };
 
@@ -74,8 +76,15 @@ export const DescribePolicies: Action = {
     };
     const page = requestedPage("DescribePolicies", query, input, POLICY_PAGE);
     const result = await ctx.store.reads(ctx.user.id).listPolicies(query, page);
+    const alarms = await ctx.store.alarms.naming(
+      ctx.user.id,
+      result.items.map((p) => p.arn),
+    );
     return {
-      ScalingPolicies: result.items.map(renderPolicy),
+      ScalingPolicies: result.items.map((p) => ({
+        ...renderPolicy(p),
+        Alarms: (alarms.get(p.arn) ?? []).map((a) => ({ AlarmName: a.name, AlarmARN: a.arn })),
+      })),
       NextToken: nextToken("DescribePolicies", query, result.next),
     };
   },
@@ -84,10 +93,14 @@ export const DescribePolicies: Action = {
 export const DeletePolicy: Action = {
   cacheable: false,
   async handle(input, ctx) {
-    await ctx.store.write(ctx.user.id, async (tx) => {
+    const arn = await ctx.store.write(ctx.user.id, async (tx) => {
       const { group, policy } = await findPolicy(tx, input.AutoScalingGroupName as string | undefined, input.PolicyName as string);
       await tx.deletePolicy(group.id, policy.name);
+      return policy.arn;
     });
+    // As on AWS, the alarms that ran it lose that action and stay. In a transaction of its own:
+    // should it fail, an alarm keeps an action whose policy is gone, which it reports as failed.
+    await removeAlarmActions(ctx, [arn]);
     return undefined;
   },
 };

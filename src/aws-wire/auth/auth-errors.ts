@@ -28,6 +28,28 @@ export function signatureDoesNotMatch(): AuthError {
   );
 }
 
+/**
+ * A header that decides what the request does, or how its body is read, was sent but not
+ * signed: whoever holds the signed request could otherwise point it at another action.
+ */
+export function unsignedHeader(name: string): AuthError {
+  return new AuthError(
+    "SignatureDoesNotMatch",
+    `The '${name}' header decides how the request is read and must be among the SignedHeaders; sign it.`,
+  );
+}
+
+/**
+ * A Signature Version 2 request that is not a Query request: SigV2 signs only the parameters,
+ * so nothing would cover `what` (a routing header, a JSON or CBOR body).
+ */
+export function notAQueryRequest(what: string): AuthError {
+  return new AuthError(
+    "SignatureDoesNotMatch",
+    `Signature Version 2 signs only Query parameters (query string or form body), not ${what}; sign with Signature Version 4.`,
+  );
+}
+
 /** A presigned URL or SigV2 `Expires` whose time has passed. */
 export function requestExpired(): AuthError {
   return new AuthError("RequestExpired", "Request has expired.");

@@ -124,3 +124,24 @@ test("AUTH_PARAMETERS names every authentication parameter and no action paramet
   }
   for (const name of ["Action", "Version", "AutoScalingGroupName", "x-amz-signature"]) assert.ok(!AUTH_PARAMETERS.has(name), name);
 });
+
+test("SigV4: a header that chooses the action or how the body is read must be signed when sent", async () => {
+  const header = { Host: "h", "X-Amz-Date": "20261126T113724Z", Authorization: GOOD_AUTHORIZATION };
+  const presigned =
+    "Action=DescribeAutoScalingGroups&X-Amz-Algorithm=AWS4-HMAC-SHA256" +
+    "&X-Amz-Credential=AKIDEXAMPLE%2F20261126%2Fus-east-1%2Fautoscaling%2Faws4_request" +
+    "&X-Amz-Date=20261126T113724Z&X-Amz-Expires=300&X-Amz-SignedHeaders=host&X-Amz-Signature=00";
+  const unsigned: [string, string][] = [
+    ["X-Amz-Target", "GraniteServiceVersion20100801.ListMetrics"],
+    ["smithy-protocol", "rpc-v2-cbor"],
+    ["Content-Encoding", "gzip"],
+    ["Content-Type", "application/x-amz-json-1.0"],
+  ];
+  for (const [name, value] of unsigned) {
+    const message = new RegExp(`^The '${name.toLowerCase()}' header decides how the request is read and must be among the SignedHeaders`);
+    await rejects(request({ ...header, [name]: value }), "SignatureDoesNotMatch", message);
+    await rejects(request({ Host: "h", [name]: value }, presigned), "SignatureDoesNotMatch", message);
+  }
+  // boto 2 leaves its form Content-Type unsigned: that one reaches the signature check.
+  await rejects(request({ ...header, "Content-Type": "application/x-www-form-urlencoded; charset=UTF-8" }), "SignatureDoesNotMatch", /^The request signature we calculated/);
+});

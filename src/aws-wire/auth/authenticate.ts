@@ -51,6 +51,27 @@ const PRESIGNED_MARKERS = new Set(["X-Amz-Algorithm", "X-Amz-Credential", "X-Amz
 /** Any of these among the parameters means the request claims a SigV2 signature. */
 const SIGV2_MARKERS = new Set(["Signature", "SignatureVersion", "AWSAccessKeyId"]);
 
+const ONE_SCHEME_ONLY =
+  "Only one authentication mechanism is allowed: the Authorization header, " +
+  "X-Amz-* query-string parameters, or Signature Version 2 parameters.";
+
+/**
+ * Whether the request claims a SigV4 signature (the `Authorization` header, or presigned
+ * parameters among `queryParams`): then only the raw body's hash is needed to verify it, and the
+ * body need not be parsed before the request is known to be genuine.
+ */
+export function signedOutsideParameters(rawHeaders: readonly string[], queryParams: readonly (readonly [string, string])[]): boolean {
+  return findHeader(rawHeaders, "authorization") !== undefined || queryParams.some(([name]) => PRESIGNED_MARKERS.has(name));
+}
+
+/**
+ * For a request verified by SigV4 before its body was parsed: refuses SigV2 parameters in the
+ * parameters parsed since, so one request still carries exactly one scheme.
+ */
+export function checkNoSecondScheme(params: readonly (readonly [string, string])[]): void {
+  if (params.some(([name]) => SIGV2_MARKERS.has(name))) throw incompleteSignature(ONE_SCHEME_ONLY);
+}
+
 /** Verifies the request's signature; resolves with who signed it or throws AuthError. */
 export async function authenticate(req: SignedRequest, now: Date, lookupSecret: SecretLookup): Promise<AuthResult> {
   const authorization = findHeader(req.rawHeaders, "authorization");
@@ -59,12 +80,7 @@ export async function authenticate(req: SignedRequest, now: Date, lookupSecret: 
   const sigV2 = req.params.some(([name]) => SIGV2_MARKERS.has(name));
   const schemes = Number(authorization !== undefined) + Number(presigned) + Number(sigV2);
   if (schemes === 0) throw missingAuthenticationToken();
-  if (schemes > 1) {
-    throw incompleteSignature(
-      "Only one authentication mechanism is allowed: the Authorization header, " +
-        "X-Amz-* query-string parameters, or Signature Version 2 parameters.",
-    );
-  }
+  if (schemes > 1) throw incompleteSignature(ONE_SCHEME_ONLY);
   if (authorization !== undefined) return verifySigV4Header(req, authorization, query, now, lookupSecret);
   if (presigned) return verifySigV4Presigned(req, query, now, lookupSecret);
   return verifySigV2(req, now, lookupSecret);

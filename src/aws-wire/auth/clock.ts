@@ -7,6 +7,9 @@ import { signatureExpired } from "./auth-errors.js";
 /** How far a signing time may be from the server clock, either way (AWS uses 15 minutes). */
 const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
 
+/** Longest a signature may stay valid ahead (SigV4 `X-Amz-Expires`, SigV2 `Expires`): one week, as AWS allows. */
+export const MAX_SIGNATURE_LIFETIME_S = 604800;
+
 const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 const HTTP_DATE = /^[A-Z][a-z]{2}, (\d{2}) ([A-Z][a-z]{2}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/;

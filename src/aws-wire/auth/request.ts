@@ -55,3 +55,16 @@ export function findAuthParam(params: readonly (readonly [string, string])[], na
   }
   return found;
 }
+
+/**
+ * Headers that choose the service and the operation of an RPC request (JSON 1.0's
+ * `X-Amz-Target`, RPC v2 CBOR's `smithy-protocol`), in lower case.
+ */
+export const ROUTING_HEADERS: readonly string[] = ["x-amz-target", "smithy-protocol"];
+
+/** Whether a `Content-Type` value is `application/x-www-form-urlencoded`, whatever its parameters. */
+export function isFormContentType(value: string | undefined): boolean {
+  if (value === undefined) return false;
+  const semicolon = value.indexOf(";");
+  return (semicolon < 0 ? value : value.slice(0, semicolon)).trim().toLowerCase() === "application/x-www-form-urlencoded";
+}

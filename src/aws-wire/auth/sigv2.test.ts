@@ -91,6 +91,23 @@ test("SigV2 with Expires: good until then, RequestExpired after", async () => {
   await rejects(req, "RequestExpired", new Date("2026-11-26T12:00:01Z"), "Request has expired.");
 });
 
+test("SigV2 Expires more than a week ahead is refused", async () => {
+  await authenticate(signV2({ params: { Timestamp: "", Expires: "2026-12-03T11:38:10Z" } }), NOW, lookup);
+  await rejects(signV2({ params: { Timestamp: "", Expires: "2026-12-03T11:38:11Z" } }), "IncompleteSignature", NOW, "one week");
+  await rejects(signV2({ params: { Timestamp: "", Expires: "2036-11-26T11:38:10Z" } }), "IncompleteSignature", NOW, "one week");
+});
+
+test("SigV2 signs only Query requests: no routing header, no body but a form", async () => {
+  const get = signV2();
+  for (const name of ["X-Amz-Target", "smithy-protocol"]) {
+    await rejects({ ...get, rawHeaders: [...get.rawHeaders, name, "GraniteServiceVersion20100801.PutMetricData"] }, "SignatureDoesNotMatch", NOW, `'${name.toLowerCase()}' header`);
+  }
+  const json = Buffer.from('{"Namespace":"n","MetricData":[{"MetricName":"m","Value":1}]}');
+  const withBody = { ...get, method: "POST", body: json, rawHeaders: [...get.rawHeaders, "Content-Type", "application/x-amz-json-1.0"] };
+  await rejects(withBody, "SignatureDoesNotMatch", NOW, "a body that is not a form");
+  await authenticate(signV2({ method: "POST" }), NOW, lookup);
+});
+
 test("SigV2 Timestamp outside the 15-minute window is RequestExpired", async () => {
   await rejects(signV2(), "RequestExpired", new Date(NOW.getTime() + 16 * 60_000), "Signature expired");
 });

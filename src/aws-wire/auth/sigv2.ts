@@ -5,11 +5,11 @@
  */
 import { createHmac } from "node:crypto";
 import type { AuthResult, SecretLookup } from "./authenticate.js";
-import { incompleteSignature, invalidClientTokenId, requestExpired, signatureDoesNotMatch } from "./auth-errors.js";
+import { incompleteSignature, invalidClientTokenId, notAQueryRequest, requestExpired, signatureDoesNotMatch } from "./auth-errors.js";
 import { compareParams, type Param } from "./canonical.js";
-import { checkClockSkew, parseIsoTimestamp } from "./clock.js";
+import { checkClockSkew, MAX_SIGNATURE_LIFETIME_S, parseIsoTimestamp } from "./clock.js";
 import { signaturesEqual } from "./constant-time.js";
-import { findAuthParam, findHeader, type SignedRequest } from "./request.js";
+import { findAuthParam, findHeader, isFormContentType, ROUTING_HEADERS, type SignedRequest } from "./request.js";
 import { uriEncode } from "./uri-encode.js";
 
 /** `SignatureMethod` values and the node:crypto HMAC digest each names. */
@@ -41,8 +41,25 @@ function sigV2StringToSign(method: string, host: string, path: string, params: r
   return `${method}\n${host.toLowerCase()}\n${path === "" ? "/" : path}\n${query}`;
 }
 
-/** Verifies a Signature Version 2 request from its decoded parameters. */
+/**
+ * Refuses what SigV2 cannot cover: it signs the parameters only, so a routing header or a body
+ * that is not a form (JSON, CBOR) would ride along unsigned.
+ */
+function checkQueryRequest(req: SignedRequest): void {
+  for (const name of ROUTING_HEADERS) {
+    if (findHeader(req.rawHeaders, name) !== undefined) throw notAQueryRequest(`the '${name}' header`);
+  }
+  if (req.body.length > 0 && !isFormContentType(findHeader(req.rawHeaders, "content-type"))) {
+    throw notAQueryRequest("a body that is not a form");
+  }
+}
+
+/**
+ * Verifies a Signature Version 2 request from its decoded parameters. Only Query requests
+ * qualify, and an `Expires` at most a week ahead.
+ */
 export async function verifySigV2(req: SignedRequest, now: Date, lookupSecret: SecretLookup): Promise<AuthResult> {
+  checkQueryRequest(req);
   const { params } = req;
   const version = requireParam(params, "SignatureVersion");
   if (version !== "2") {
@@ -62,7 +79,13 @@ export async function verifySigV2(req: SignedRequest, now: Date, lookupSecret: S
     throw incompleteSignature("Signature Version 2 requires exactly one of the 'Timestamp' and 'Expires' parameters.");
   }
   if (timestamp !== undefined) checkClockSkew(parseTimeParam("Timestamp", timestamp), now);
-  if (expires !== undefined && now.getTime() > parseTimeParam("Expires", expires).getTime()) throw requestExpired();
+  if (expires !== undefined) {
+    const expiresAt = parseTimeParam("Expires", expires).getTime();
+    if (now.getTime() > expiresAt) throw requestExpired();
+    if (expiresAt - now.getTime() > MAX_SIGNATURE_LIFETIME_S * 1000) {
+      throw incompleteSignature(`Expires must be at most ${MAX_SIGNATURE_LIFETIME_S} seconds (one week) ahead, not '${expires}'.`);
+    }
+  }
 
   const host = findHeader(req.rawHeaders, "host");
   if (host === undefined) throw incompleteSignature("Signature Version 2 signs the Host header, and the request has none.");

@@ -11,16 +11,20 @@ import {
   invalidClientTokenId,
   requestExpired,
   signatureDoesNotMatch,
+  unsignedHeader,
 } from "./auth-errors.js";
 import { canonicalHeaders, canonicalQuery, canonicalUri, type Param } from "./canonical.js";
-import { checkClockSkew, checkNotInFuture, formatAmzDate, parseAmzDate, parseHttpDate } from "./clock.js";
+import { checkClockSkew, checkNotInFuture, formatAmzDate, MAX_SIGNATURE_LIFETIME_S, parseAmzDate, parseHttpDate } from "./clock.js";
 import { signaturesEqual } from "./constant-time.js";
-import { findAuthParam, findHeader, type SignedRequest } from "./request.js";
+import { findAuthParam, findHeader, isFormContentType, ROUTING_HEADERS, type SignedRequest } from "./request.js";
 import { SigningKeyCache } from "./signing-key.js";
 
 const ALGORITHM = "AWS4-HMAC-SHA256";
-/** Longest lifetime of a presigned URL that AWS allows: one week. */
-const MAX_PRESIGNED_EXPIRES_S = 604800;
+/**
+ * Headers that, when sent, must be signed: the routing headers choose the service and action,
+ * `content-encoding` and `content-type` how the body is read. Every AWS SDK signs them.
+ */
+const MUST_SIGN_HEADERS: readonly string[] = [...ROUTING_HEADERS, "content-encoding", "content-type"];
 const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 /** Printable ASCII: any region or service name a client may sign for, and nothing that is not. */
 const SCOPE_PART = /^[\x21-\x7E]+$/;
@@ -71,6 +75,20 @@ function parseSignedHeaders(value: string): string[] {
   // Without the host, a signature made for one endpoint would be valid at any other.
   if (!names.includes("host")) throw incompleteSignature("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
   return names;
+}
+
+/**
+ * Refuses a request that carries one of {@link MUST_SIGN_HEADERS} unsigned. One exception: an
+ * unsigned form `Content-Type`, which boto 2 sends on its POSTs (it signs only `host` and
+ * `x-amz-date`); a form is how a Query body is read anyway, so it can steer nothing.
+ */
+function checkDecisiveHeadersSigned(rawHeaders: readonly string[], signedHeaders: readonly string[]): void {
+  for (const name of MUST_SIGN_HEADERS) {
+    const value = findHeader(rawHeaders, name);
+    if (value === undefined || signedHeaders.includes(name)) continue;
+    if (name === "content-type" && isFormContentType(value)) continue;
+    throw unsignedHeader(name);
+  }
 }
 
 function checkScopeDate(credential: Credential, amzDate: string): void {
@@ -179,6 +197,7 @@ export async function verifySigV4Header(
   const fields = parseAuthorization(authorization);
   const credential = parseCredential(fields.credential);
   const signedHeaders = parseSignedHeaders(fields.signedHeaders);
+  checkDecisiveHeadersSigned(req.rawHeaders, signedHeaders);
   const { amzDate, date } = headerSigningTime(req.rawHeaders);
   checkScopeDate(credential, amzDate);
   // Cheap checks first: a stale request never costs a secret lookup.
@@ -223,11 +242,12 @@ export async function verifySigV4Presigned(
   if (algorithm !== ALGORITHM) throw incompleteSignature(`X-Amz-Algorithm only supports "${ALGORITHM}".`);
   const credential = parseCredential(credentialParam);
   const signedHeaders = parseSignedHeaders(signedHeadersParam);
+  checkDecisiveHeadersSigned(req.rawHeaders, signedHeaders);
   const date = parseAmzDateOrThrow(amzDate);
   checkScopeDate(credential, amzDate);
-  if (!/^\d{1,6}$/.test(expiresParam) || Number(expiresParam) < 1 || Number(expiresParam) > MAX_PRESIGNED_EXPIRES_S) {
+  if (!/^\d{1,6}$/.test(expiresParam) || Number(expiresParam) < 1 || Number(expiresParam) > MAX_SIGNATURE_LIFETIME_S) {
     throw incompleteSignature(
-      `X-Amz-Expires must be a whole number of seconds from 1 to ${MAX_PRESIGNED_EXPIRES_S} (one week), not '${expiresParam}'.`,
+      `X-Amz-Expires must be a whole number of seconds from 1 to ${MAX_SIGNATURE_LIFETIME_S} (one week), not '${expiresParam}'.`,
     );
   }
   // A presigned URL is meant to be used later, so only its own lifetime bounds it in the past;

@@ -7,7 +7,9 @@
  */
 import { cbor, dateToTag } from "@smithy/core/cbor";
 import { PhantomError } from "../../core/errors.js";
-import { inputToParams } from "./json-protocol.js";
+import { MAX_NESTING_DEPTH } from "../limits.js";
+import { inputToParams, tooDeep } from "./json-protocol.js";
+import { cborNestingWithin } from "./nesting-depth.js";
 import type { Model } from "./model.js";
 
 /** The CBOR content type. */
@@ -25,6 +27,7 @@ export function cborRoute(path: string): { target: string; operation: string } |
 export function cborToParams(model: Model, operation: string, body: Buffer): Map<string, string> {
   let input: unknown = {};
   if (body.length > 0) {
+    if (!cborNestingWithin(body, MAX_NESTING_DEPTH)) throw tooDeep();
     try {
       input = cbor.deserialize(new Uint8Array(body.buffer, body.byteOffset, body.length));
     } catch (cause) {

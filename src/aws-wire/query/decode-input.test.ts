@@ -5,9 +5,12 @@ import { decodeInput, MissingMemberError } from "./decode-input.js";
 import { loadModel } from "./model.js";
 import { parseParams } from "./params.js";
 import { autoscalingModel, syntheticJson } from "./query.test-support.js";
+import { MAX_REPORTED_ERRORS } from "../limits.js";
+import cloudwatchJson from "../models/cloudwatch-2010-08-01.json" with { type: "json" };
 
 const model = autoscalingModel();
 const synthetic = loadModel(syntheticJson());
+const CLOUDWATCH = loadModel(cloudwatchJson);
 const GROUP = "AutoScalingGroupName=g&MinSize=1&MaxSize=2";
 
 /** Decodes a query string the way the API edge does. */
@@ -299,5 +302,22 @@ describe("decodeInput: other models", () => {
   it("refuses any parameter for an operation without input", () => {
     rejects(() => decode("Ping", "Pong=1", [], synthetic), "Pong is not a valid parameter of Ping");
     assert.deepEqual(decode("Ping", "Action=Ping", [], synthetic), {});
+  });
+});
+
+describe("decodeInput: bounded work", () => {
+  it("keeps no more than one member past a list's maximum, however many are sent", () => {
+    const statistics = Array.from({ length: 100_000 }, (_, i) => `Statistics.member.${i + 1}=Sum`).join("&");
+    const params = new Map([...new URLSearchParams(`Namespace=N&MetricName=M&StartTime=2026-11-26T00:00:00Z&EndTime=2026-11-26T01:00:00Z&Period=60&${statistics}`)]);
+    assert.throws(() => decodeInput(CLOUDWATCH, "GetMetricStatistics", params, new Set()), {
+      message: "1 validation error detected: Value at 'statistics' failed to satisfy constraint: Member must have length less than or equal to 5",
+    });
+  });
+  it(`stops after ${MAX_REPORTED_ERRORS} errors`, () => {
+    const names = Array.from({ length: 500 }, (_, i) => `AutoScalingGroupNames.member.${i + 1}=${"x".repeat(256)}`).join("&");
+    assert.throws(() => decode("DescribeAutoScalingGroups", names), (e: Error) => {
+      assert.match(e.message, new RegExp(`^${MAX_REPORTED_ERRORS} validation errors detected: .*\\(checking stopped after ${MAX_REPORTED_ERRORS} errors\\)$`));
+      return true;
+    });
   });
 });

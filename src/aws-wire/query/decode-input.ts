@@ -12,14 +12,16 @@
  * doubles numbers, timestamps `Date`s, blobs `Buffer`s.
  */
 import { PhantomError, ValidationError } from "../../core/errors.js";
-import type { ListShape, MapShape, Model, ScalarShape, Shape, StructureShape } from "./model.js";
+import { MAX_REPORTED_ERRORS } from "../limits.js";
+import { maxMembers, type ListShape, type MapShape, type Model, type ScalarShape, type Shape, type StructureShape } from "./model.js";
 
 /** Parameters every Query request carries that are not members of the input. */
 const ENVELOPE = new Set(["Action", "Version"]);
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
 const INTEGER = /^-?\d+$/;
-const DECIMAL = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
+/** The syntax of a double or float parameter (then it must also be finite). */
+export const DECIMAL = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
 const ISO8601 = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(?:Z|([+-])(\d\d):?(\d\d))$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
@@ -54,9 +56,18 @@ export function decodeInput(
   }
   if (!op.input) return {};
   const errors: string[] = [];
-  const input = finishStructure(op.input, root, [], errors);
+  let input: Record<string, unknown> = {};
+  let stopped = false;
+  try {
+    input = finishStructure(op.input, root, [], errors);
+  } catch (e) {
+    if (!(e instanceof ErrorLimitReached)) throw e;
+    stopped = true;
+  }
   if (errors.length > 0) {
-    const message = `${errors.length} validation error${errors.length === 1 ? "" : "s"} detected: ${errors.join("; ")}`;
+    const message =
+      `${errors.length} validation error${errors.length === 1 ? "" : "s"} detected: ${errors.join("; ")}` +
+      (stopped ? ` (checking stopped after ${MAX_REPORTED_ERRORS} errors)` : "");
     throw errors.every((e) => e.endsWith(MUST_NOT_BE_NULL)) ? new MissingMemberError(message) : new ValidationError(message);
   }
   return input;
@@ -65,9 +76,14 @@ export function decodeInput(
 /** A structure being assembled, by member name. */
 type PendingStructure = Record<string, unknown>;
 
-/** A list being assembled: items by zero-based index, with holes until every index is seen. */
+/**
+ * A list being assembled: items by zero-based index, with holes until every index is seen.
+ * Members past one over the model's maximum are not kept, only noted: one over is enough for
+ * AWS's message, which quotes the list.
+ */
 class PendingList {
   readonly items: unknown[] = [];
+  overflow = false;
   /** The parameter prefix before the index (`Tags.member`), for messages. */
   constructor(readonly prefix: string) {}
 }
@@ -75,6 +91,7 @@ class PendingList {
 /** A map being assembled: entries by zero-based index. */
 class PendingMap {
   readonly entries: Array<{ key?: unknown; value?: unknown }> = [];
+  overflow = false;
   constructor(readonly prefix: string) {}
 }
 
@@ -117,8 +134,14 @@ function place(
         pos = end + 1;
         end = segmentEnd(name, pos);
       }
-      holder = (node as PendingList).items as unknown as Record<number, unknown>;
-      slot = listIndex(name, pos, end, limit) - 1;
+      const list = node as PendingList;
+      const index = listIndex(name, pos, end, limit);
+      if (index > maxMembers(shape) + 1) {
+        list.overflow = true;
+        return;
+      }
+      holder = list.items as unknown as Record<number, unknown>;
+      slot = index - 1;
       next = shape.member;
     } else {
       if (!flattened) {
@@ -126,8 +149,13 @@ function place(
         pos = end + 1;
         end = segmentEnd(name, pos);
       }
-      const entries = (node as PendingMap).entries;
+      const map = node as PendingMap;
       const index = listIndex(name, pos, end, limit) - 1;
+      if (index > maxMembers(shape)) {
+        map.overflow = true;
+        return;
+      }
+      const entries = map.entries;
       if (end === name.length) throw notValid(name, op);
       pos = end + 1;
       end = segmentEnd(name, pos);
@@ -267,7 +295,8 @@ function finishList(shape: ListShape, raw: PendingList, path: Path, errors: stri
     out[i] = finish(shape.member, items[i], path, errors);
     path.pop();
   }
-  checkSize(shape, out.length, out, path, errors);
+  if (raw.overflow) tooMany(shape, path, errors);
+  else checkSize(shape, out.length, out, path, errors);
   return out;
 }
 
@@ -293,16 +322,22 @@ function finishMap(shape: MapShape, raw: PendingMap, path: Path, errors: string[
   }
   // fromEntries defines own properties, so a key like "__proto__" stays a plain key.
   const out = Object.fromEntries(pairs);
-  checkSize(shape, pairs.length, out, path, errors);
+  if (raw.overflow) tooMany(shape, path, errors);
+  else checkSize(shape, pairs.length, out, path, errors);
   return out;
+}
+
+/** A list or map with members past its maximum, which were not kept: reported without its value. */
+function tooMany(shape: ListShape | MapShape, path: Path, errors: string[]): void {
+  violation(errors, path, undefined, true, `Member must have length less than or equal to ${maxMembers(shape)}`);
 }
 
 function checkSize(shape: ListShape | MapShape, size: number, value: unknown, path: Path, errors: string[]): void {
   if (shape.min !== undefined && size < shape.min) {
     violation(errors, path, value, false, `Member must have length greater than or equal to ${shape.min}`);
   }
-  if (shape.max !== undefined && size > shape.max) {
-    violation(errors, path, value, false, `Member must have length less than or equal to ${shape.max}`);
+  if (size > maxMembers(shape)) {
+    violation(errors, path, value, false, `Member must have length less than or equal to ${maxMembers(shape)}`);
   }
 }
 
@@ -380,9 +415,13 @@ function parseTimestamp(s: string): Date | undefined {
   return new Date(local.getTime() - offset * 60_000);
 }
 
+/** Thrown once {@link MAX_REPORTED_ERRORS} violations are collected: the walk stops there. */
+class ErrorLimitReached extends Error {}
+
 function violation(errors: string[], path: Path, value: unknown, sensitive: boolean, constraint: string): void {
   const at = path.map((p) => (typeof p === "number" ? `${p}.member` : p)).join(".");
   errors.push(`Value${sensitive ? "" : ` ${value === undefined ? "null" : `'${render(value)}'`}`} at '${at}' failed to satisfy constraint: ${constraint}`);
+  if (errors.length >= MAX_REPORTED_ERRORS) throw new ErrorLimitReached();
 }
 
 /** Java's `toString` look, which AWS quotes: `[a, b]` for lists, `{Key=k, Value=v}` for structures. */

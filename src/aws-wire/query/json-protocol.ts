@@ -8,7 +8,9 @@
  * protocols with the same rules and the same messages.
  */
 import { PhantomError } from "../../core/errors.js";
-import type { Model, Shape } from "./model.js";
+import { MAX_NESTING_DEPTH } from "../limits.js";
+import { maxMembers, type Model, type Shape } from "./model.js";
+import { jsonNestingWithin } from "./nesting-depth.js";
 
 /** The JSON 1.0 content type. */
 export const JSON_CONTENT_TYPE = "application/x-amz-json-1.0";
@@ -19,6 +21,7 @@ export const JSON_CONTENT_TYPE = "application/x-amz-json-1.0";
  *   JSON object or whose values do not fit the operation's input shape
  */
 export function jsonToParams(model: Model, operation: string, body: Buffer): Map<string, string> {
+  if (!jsonNestingWithin(body, MAX_NESTING_DEPTH)) throw tooDeep();
   let json: unknown;
   try {
     json = body.length === 0 ? {} : JSON.parse(body.toString("utf8"));
@@ -31,6 +34,8 @@ export function jsonToParams(model: Model, operation: string, body: Buffer): Map
 /**
  * The Query parameters equivalent to an operation's input given as a structured value (the
  * decoded body of a JSON or CBOR request). Timestamps may be epoch seconds, or CBOR's tag 1.
+ * A list longer than its model allows is cut one past that length, so the decoder still reports
+ * it but a million members never become a million parameters.
  */
 export function inputToParams(model: Model, operation: string, input: unknown): Map<string, string> {
   const op = model.operations.get(operation);
@@ -62,7 +67,7 @@ function flatten(shape: Shape, input: unknown, prefix: string, out: Map<string, 
     }
     case "list": {
       if (!Array.isArray(value)) throw notFit(where, "a list");
-      value.forEach((item, i) => flatten(shape.member, item, join(prefix, flatLists ? String(i + 1) : `${shape.paramItem}.${i + 1}`), out, flatLists));
+      value.slice(0, maxMembers(shape) + 1).forEach((item, i) => flatten(shape.member, item, join(prefix, flatLists ? String(i + 1) : `${shape.paramItem}.${i + 1}`), out, flatLists));
       return;
     }
     case "map": {
@@ -89,6 +94,11 @@ function flatten(shape: Shape, input: unknown, prefix: string, out: Map<string, 
       if (typeof value === "object") throw notFit(where, "a single value");
       out.set(prefix, String(value));
   }
+}
+
+/** A body nested deeper than {@link MAX_NESTING_DEPTH}, refused before it is parsed. */
+export function tooDeep(): PhantomError {
+  return new PhantomError("MalformedQueryString", `The request body nests deeper than ${MAX_NESTING_DEPTH} levels.`);
 }
 
 function join(prefix: string, name: string): string {

@@ -7,6 +7,7 @@
  * (Auto Scaling, CloudWatch) and `ec2` (`Name.N` lists, `queryName`/capitalised `locationName`
  * parameters). The encoder adds each protocol's response envelope.
  */
+import { MAX_LIST_MEMBERS } from "../limits.js";
 import { javaPatternToRegExp } from "./java-pattern.js";
 
 /** A reference to a shape, as botocore writes it in members, list members and map keys/values. */
@@ -110,6 +111,14 @@ export interface MapShape {
   readonly valueName: string;
   readonly min?: number;
   readonly max?: number;
+}
+
+/**
+ * The most members a list (or entries a map) may have: the model's maximum, else
+ * {@link MAX_LIST_MEMBERS}.
+ */
+export function maxMembers(shape: ListShape | MapShape): number {
+  return shape.max ?? MAX_LIST_MEMBERS;
 }
 
 /** A compiled scalar shape with its constraints. */
@@ -333,3 +342,25 @@ function fail(message: string): never {
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * `base` with the operations and shapes of `extension` added: how a server describes actions
+ * of its own (Phantom's `DescribePhantomSites`) in a small model file of their own, leaving the
+ * model copied from botocore as it is. The extension may use the base's shapes.
+ * @throws Error when the versions differ or the extension redefines an operation or shape.
+ */
+export function extendModel(base: BotocoreModel, extension: BotocoreModel): BotocoreModel {
+  if (extension.metadata.apiVersion !== base.metadata.apiVersion) {
+    throw new Error(`the extension is for version ${extension.metadata.apiVersion}, the model is ${base.metadata.apiVersion}`);
+  }
+  const taken = [
+    ...Object.keys(extension.operations).filter((name) => Object.hasOwn(base.operations, name)),
+    ...Object.keys(extension.shapes).filter((name) => Object.hasOwn(base.shapes, name)),
+  ];
+  if (taken.length > 0) throw new Error(`the extension redefines ${taken.join(", ")}`);
+  return {
+    metadata: base.metadata,
+    operations: { ...base.operations, ...extension.operations },
+    shapes: { ...base.shapes, ...extension.shapes },
+  };
+}

@@ -1,6 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { PhantomError, ValidationError } from "../../core/errors.js";
+import { MAX_PARAMS } from "../limits.js";
 import { parseParams } from "./params.js";
 
 const FORM = "application/x-www-form-urlencoded; charset=utf-8";
@@ -112,11 +113,22 @@ describe("parseParams", () => {
   });
 
   it("stays linear on many pieces without '='", () => {
-    const query = Array.from({ length: 100_000 }, (_, i) => `p${i}`).join("&") + "&last=1";
+    const query = Array.from({ length: MAX_PARAMS - 1 }, (_, i) => `p${i}`).join("&") + "&last=1";
     const started = process.hrtime.bigint();
     const params = get(query);
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    assert.equal(params.length, 100_001);
+    assert.equal(params.length, MAX_PARAMS);
     assert.ok(ms < 2000, `took ${ms} ms`);
+  });
+
+  it(`refuses more than ${MAX_PARAMS} parameters, counted before any is decoded`, () => {
+    const form = Buffer.from(Array.from({ length: 100_000 }, (_, i) => `p${i}=${"v".repeat(3)}`).join("&"));
+    assert.throws(() => parseParams("", form, "application/x-www-form-urlencoded", "POST"), {
+      name: "ValidationError",
+      message: `The request has more than ${MAX_PARAMS} parameters.`,
+    });
+    const query = Array.from({ length: MAX_PARAMS / 2 }, (_, i) => `q${i}=1`).join("&");
+    const body = Buffer.from(Array.from({ length: MAX_PARAMS / 2 + 1 }, (_, i) => `b${i}=1`).join("&"));
+    assert.throws(() => parseParams(query, body, "application/x-www-form-urlencoded", "POST"), /more than/);
   });
 });

@@ -3,6 +3,7 @@
  * `application/x-www-form-urlencoded` body, decoded and in order.
  */
 import { PhantomError, ValidationError } from "../../core/errors.js";
+import { MAX_PARAMS } from "../limits.js";
 
 const FORM = "application/x-www-form-urlencoded";
 /** What botocore sends, checked first: the general parse below splits and lower-cases. */
@@ -22,7 +23,8 @@ const QUOTE_LIMIT = 100;
  * @returns `[name, value]` pairs in the order sent; a name appears at most once
  * @throws PhantomError `MalformedQueryString` for bad percent-encoding, invalid UTF-8 or an
  *   empty name; `UnsupportedMediaType` for a non-empty POST body that is not a UTF-8 form
- * @throws ValidationError when a parameter is given twice (even once in each part)
+ * @throws ValidationError when a parameter is given twice (even once in each part), or when
+ *   there are more than {@link MAX_PARAMS} (counted before any is decoded)
  */
 export function parseParams(
   rawQuery: string,
@@ -66,7 +68,17 @@ function isUtf8Form(contentType: string | undefined): boolean {
   return true;
 }
 
+/** How many `&`-separated pieces `s` has: a cheap upper bound of its parameters. */
+function countPieces(s: string): number {
+  let pieces = 1;
+  for (let amp = s.indexOf("&"); amp >= 0; amp = s.indexOf("&", amp + 1)) pieces++;
+  return pieces;
+}
+
 function parseInto(s: string, out: Array<[string, string]>, seen: Set<string>): void {
+  if (out.length + countPieces(s) > MAX_PARAMS) {
+    throw new ValidationError(`The request has more than ${MAX_PARAMS} parameters.`);
+  }
   const n = s.length;
   // The next '=' at or after `start`, kept across pieces so that a run of pieces without one
   // does not rescan the rest of the input each time.

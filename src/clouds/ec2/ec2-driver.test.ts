@@ -16,7 +16,7 @@ import { parseConfig } from "../../config/config.js";
 import { createDriver } from "../create-driver.js";
 import { CloudError, isCloudError, type CloudErrorKind, type DriverCredentials, type LaunchRequest } from "../driver.js";
 import type { RetryPolicy } from "../retry-backoff.js";
-import { DESCRIBE_BATCH, DESCRIBE_PAGE, Ec2Driver, TERMINATE_BATCH } from "./ec2-driver.js";
+import { DESCRIBE_BATCH, DESCRIBE_PAGE, Ec2Driver, PORT_IDLE_MS, TERMINATE_BATCH } from "./ec2-driver.js";
 import { classifyEc2Error, EC2_ERROR_CODES } from "./ec2-error-codes.js";
 import type { Ec2Port, Ec2PortTarget } from "./ec2-port.js";
 
@@ -362,15 +362,22 @@ describe("Ec2Driver.terminate", () => {
 });
 
 describe("Ec2Driver: clients", () => {
-  it("keeps one port per access key, replaces it when the secret changes, and closes them all", async () => {
+  /** A driver whose ports (empty answers) are recorded as they are made. */
+  const recordingPorts = (clock?: () => Date) => {
     const made: Array<{ target: Ec2PortTarget; port: StubPort }> = [];
     const driver = new Ec2Driver(SITE, {
+      ...(clock === undefined ? {} : { clock }),
       portFactory: (target) => {
         const port = new StubPort(() => ({ Reservations: [] }));
         made.push({ target, port });
         return port;
       },
     });
+    return { made, driver };
+  };
+
+  it("keeps one port per access key, replaces it when the secret changes, and closes them all", async () => {
+    const { made, driver } = recordingPorts();
     await driver.describe(ALICE, { ids: ["i-1"] });
     await driver.describe(ALICE, { ids: ["i-1"] });
     await driver.describe(BOB, { ids: ["i-1"] });
@@ -381,6 +388,28 @@ describe("Ec2Driver: clients", () => {
     assert.equal(made[2]!.target.secretAccessKey, "rotated");
     driver.close();
     assert.deepEqual(made.map((m) => m.port.closed), [true, true, true]);
+  });
+
+  it("closes a client unused for PORT_IDLE_MS and makes a new one when its key comes back", async () => {
+    let nowMs = WHEN.getTime();
+    const { made, driver } = recordingPorts(() => new Date(nowMs));
+    await driver.describe(ALICE, { ids: ["i-1"] });
+    await driver.describe(BOB, { ids: ["i-1"] });
+    nowMs += PORT_IDLE_MS - 1;
+    // Alice's client is used again just in time; Bob's is not.
+    await driver.describe(ALICE, { ids: ["i-1"] });
+    nowMs += 1;
+    await driver.describe(ALICE, { ids: ["i-1"] });
+    assert.deepEqual(made.map((m) => [m.target.accessKeyId, m.port.closed]), [["AKIDALICE", false], ["AKIDBOB", true]]);
+    await driver.describe(BOB, { ids: ["i-1"] });
+    assert.equal(made.length, 3, "Bob gets a new client");
+    assert.equal(made[2]!.target.accessKeyId, "AKIDBOB");
+    nowMs += PORT_IDLE_MS / 2;
+    await driver.describe(BOB, { ids: ["i-1"] });
+    nowMs += PORT_IDLE_MS / 2;
+    await driver.describe(BOB, { ids: ["i-1"] });
+    assert.deepEqual(made.map((m) => m.port.closed), [true, true, false], "Alice's went idle too; Bob's in use stays");
+    driver.close();
   });
 
   it("is what createDriver makes for an ec2 site", () => {

@@ -47,6 +47,11 @@ export const DESCRIBE_BATCH = 200;
 export const TERMINATE_BATCH = 500;
 /** `MaxResults` of each `DescribeInstances` page (EC2's largest). */
 export const DESCRIBE_PAGE = 1000;
+/**
+ * How long an SDK client (a port) may go unused before it is closed: a deployment with
+ * 10,000 users keeps a client for each user listed in recent passes, not for every user ever.
+ */
+export const PORT_IDLE_MS = 15 * 60_000;
 /** EC2's limit on `ClientToken`. */
 export const MAX_CLIENT_TOKEN_LENGTH = 64;
 
@@ -58,7 +63,7 @@ export interface Ec2DriverOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Uniform in [0, 1): the jitter. */
   readonly random?: () => number;
-  /** For VMs a cloud reports without a launch time. */
+  /** For VMs a cloud reports without a launch time, and for how long a port has been unused. */
   readonly clock?: () => Date;
 }
 
@@ -79,8 +84,11 @@ export class Ec2Driver implements CloudDriver {
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #random: () => number;
   readonly #clock: () => Date;
-  /** One port (one SDK client, one connection pool) per access key, with the secret it was made with. */
-  readonly #ports = new Map<string, { readonly secret: string; readonly port: Ec2Port }>();
+  /**
+   * One port (one SDK client, one connection pool) per access key, with the secret it was made
+   * with and when it was last used; least recently used first (each use moves it to the end).
+   */
+  readonly #ports = new Map<string, { readonly secret: string; readonly port: Ec2Port; usedAt: number }>();
 
   constructor(site: Ec2Site, options: Ec2DriverOptions = {}) {
     this.site = site.name;
@@ -228,8 +236,14 @@ export class Ec2Driver implements CloudDriver {
     if (credentials.kind === "openstack") {
       throw new CloudError("auth", "WrongCredentials", `${this.site} is an EC2 site and takes an access key: phantom credentials set USER ${this.site} --access-key …`);
     }
+    const nowMs = this.#clock().getTime();
+    this.#closeIdlePorts(nowMs);
     const cached = this.#ports.get(credentials.accessKeyId);
-    if (cached?.secret === credentials.secretAccessKey) return cached.port;
+    this.#ports.delete(credentials.accessKeyId);
+    if (cached?.secret === credentials.secretAccessKey) {
+      this.#ports.set(credentials.accessKeyId, { ...cached, usedAt: nowMs });
+      return cached.port;
+    }
     cached?.port.close();
     const port = this.#factory({
       endpoint: this.#target.endpoint,
@@ -237,8 +251,17 @@ export class Ec2Driver implements CloudDriver {
       accessKeyId: credentials.accessKeyId,
       secretAccessKey: credentials.secretAccessKey,
     });
-    this.#ports.set(credentials.accessKeyId, { secret: credentials.secretAccessKey, port });
+    this.#ports.set(credentials.accessKeyId, { secret: credentials.secretAccessKey, port, usedAt: nowMs });
     return port;
+  }
+
+  /** Closes the ports unused for {@link PORT_IDLE_MS}: the oldest come first, so it stops at the first recent one. */
+  #closeIdlePorts(nowMs: number): void {
+    for (const [key, entry] of this.#ports) {
+      if (nowMs - entry.usedAt < PORT_IDLE_MS) return;
+      entry.port.close();
+      this.#ports.delete(key);
+    }
   }
 
   /**

@@ -89,6 +89,33 @@ describe("FakeDriver", () => {
     assert.deepEqual([fake.vms(), fake.calls, fake.nextLaunchErrors, fake.launchError], [[], [], [], null]);
     assert.equal((await fake.launch(request(3, "c"))).length, 3, "the reset cloud has the configured capacity again");
   });
+
+  it("fails the describes of one account only, while its error is set", async () => {
+    const { fake } = fakeAt();
+    const alice = { accessKeyId: "AKIAALICE", secretAccessKey: "s" };
+    const bob = { accessKeyId: "AKIABOB", secretAccessKey: "s" };
+    await fake.launch({ ...request(1, "a"), credentials: alice });
+    const denied = new CloudError("auth", "AuthFailure", "AuthFailure: bad key");
+    fake.describeErrorsFor.set("AKIAALICE", denied);
+    await assert.rejects(fake.describe(alice, { tag: { key: "group", value: "g" } }), (e) => e === denied);
+    assert.deepEqual(await fake.describe(bob, { tag: { key: "group", value: "g" } }), []);
+    fake.describeErrorsFor.delete("AKIAALICE");
+    assert.equal((await fake.describe(alice, { tag: { key: "group", value: "g" } })).length, 1);
+  });
+
+  it("boots VMs launched after setBootSeconds that slowly, and leaves those launched before alone", async () => {
+    const { fake, advance } = fakeAt();
+    const [fast] = await fake.launch(request(1, "a"));
+    fake.setBootSeconds(30);
+    const [slow] = await fake.launch(request(1, "b"));
+    const state = (id: string) => fake.vms().find((v) => v.id === id)?.state;
+    assert.deepEqual([state(fast!.id), state(slow!.id)], ["running", "pending"]);
+    advance(29_999);
+    assert.equal(state(slow!.id), "pending", "still booting a millisecond before its time");
+    advance(1);
+    assert.equal(state(slow!.id), "running");
+    assert.throws(() => fake.setBootSeconds(-1), RangeError);
+  });
 });
 
 driverConformance("FakeDriver", async () => {

@@ -4,13 +4,14 @@
  * and a record of every call. Errors set here are thrown before the cloud is touched, so a
  * failed call changes nothing, as with the simulated cloud's own faults.
  */
-import type {
-  CloudDriver,
-  CloudError,
-  CloudVm,
-  DescribeFilter,
-  DriverCredentials,
-  LaunchRequest,
+import {
+  credentialsIdentity,
+  type CloudDriver,
+  type CloudError,
+  type CloudVm,
+  type DescribeFilter,
+  type DriverCredentials,
+  type LaunchRequest,
 } from "../driver.js";
 import { SimulatedCloud, type SimulatedVm } from "../simulated/simulated-cloud.js";
 import { SimulatedDriver, type FailureStyle } from "../simulated/simulated-driver.js";
@@ -47,10 +48,14 @@ export class FakeDriver implements CloudDriver {
   launchError: CloudError | null = null;
   /** While set, every describe fails with it. */
   describeError: CloudError | null = null;
+  /** Describes with these credentials (by access key or Keystone identity) fail with the error. */
+  readonly describeErrorsFor = new Map<string, CloudError>();
   /** While set, every terminate fails with it. */
   terminateError: CloudError | null = null;
   /** Every call, in order. */
   readonly calls: FakeDriverCall[] = [];
+  /** While set, awaited at the start of every call (a test changes the world there). */
+  beforeCall: ((method: FakeDriverCall["method"]) => Promise<void>) | null = null;
 
   private cloud: SimulatedCloud;
   private driver: SimulatedDriver;
@@ -64,6 +69,7 @@ export class FakeDriver implements CloudDriver {
   /** See {@link CloudDriver.launch}. */
   async launch(request: LaunchRequest): Promise<CloudVm[]> {
     this.calls.push({ method: "launch", request });
+    await this.beforeCall?.("launch");
     const error = this.nextLaunchErrors.shift() ?? this.launchError;
     if (error !== null) throw error;
     return this.driver.launch(request);
@@ -72,7 +78,10 @@ export class FakeDriver implements CloudDriver {
   /** See {@link CloudDriver.describe}. */
   async describe(credentials: DriverCredentials | null, filter: DescribeFilter): Promise<CloudVm[]> {
     this.calls.push({ method: "describe", credentials, filter });
+    await this.beforeCall?.("describe");
     if (this.describeError !== null) throw this.describeError;
+    const own = credentials === null ? undefined : this.describeErrorsFor.get(credentialsIdentity(credentials));
+    if (own !== undefined) throw own;
     return this.driver.describe(credentials, filter);
   }
 
@@ -80,6 +89,7 @@ export class FakeDriver implements CloudDriver {
   async terminate(credentials: DriverCredentials | null, ids: readonly string[]): Promise<void> {
     // A copy: the caller may reuse its array.
     this.calls.push({ method: "terminate", credentials, ids: [...ids] });
+    await this.beforeCall?.("terminate");
     if (this.terminateError !== null) throw this.terminateError;
     return this.driver.terminate(credentials, ids);
   }
@@ -92,7 +102,9 @@ export class FakeDriver implements CloudDriver {
     this.nextLaunchErrors = [];
     this.launchError = null;
     this.describeError = null;
+    this.describeErrorsFor.clear();
     this.terminateError = null;
+    this.beforeCall = null;
     this.calls.length = 0;
     this.cloud = this.emptyCloud();
     this.driver = new SimulatedDriver(this.site, this.cloud, this.options.failures);
@@ -110,6 +122,15 @@ export class FakeDriver implements CloudDriver {
   /** Makes every VM launched from now on fail to boot: `pending`, then `terminated` at boot time. */
   failBoots(): void {
     this.cloud.setLaunchFailureRate(1);
+  }
+
+  /**
+   * VMs launched from now on stay `pending` for `seconds` of the test's clock before they run
+   * (those already launched keep theirs): a slow boot, so a test sees what the controller does
+   * while a replacement is not yet in service.
+   */
+  setBootSeconds(seconds: number): void {
+    this.cloud.setBootSeconds(seconds);
   }
 
   /** Changes how many VMs fit; launches beyond it fail with `InsufficientInstanceCapacity`. */

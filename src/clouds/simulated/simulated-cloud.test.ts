@@ -340,6 +340,18 @@ describe("SimulatedCloud", () => {
       assert.deepEqual(waits, [40, 40, 40]);
     });
 
+    it("launchAnswerDelayMs: a launch that made VMs waits after making them; a repeated token does not", async () => {
+      const waits: { ms: number; vmsMeanwhile: number }[] = [];
+      const { cloud } = cloudAt({
+        launchAnswerDelayMs: 200,
+        sleep: async (ms) => void waits.push({ ms, vmsMeanwhile: cloud.instances().length }),
+      });
+      assert.equal((await cloud.runInstances("a", run(2, { token: "t1" }))).length, 2);
+      await cloud.runInstances("a", run(2, { token: "t1" }));
+      await cloud.describeInstances("a");
+      assert.deepEqual(waits, [{ ms: 200, vmsMeanwhile: 2 }], "one wait, with the VMs already made");
+    });
+
     it("apiLatencyMs: by default waits on real timers", async () => {
       const cloud = new SimulatedCloud({ capacity: 1, bootSeconds: 0, apiLatencyMs: 30 });
       const started = performance.now();

@@ -32,6 +32,11 @@ export interface SimulatedCloudOptions {
   readonly apiErrorRate?: number | undefined;
   /** Milliseconds each API call waits before it answers. */
   readonly apiLatencyMs?: number | undefined;
+  /**
+   * Milliseconds a launch that made VMs waits after making them, before it answers: the VMs
+   * exist while their caller does not know them yet (a crash test kills the caller then).
+   */
+  readonly launchAnswerDelayMs?: number | undefined;
   /** Chance per running VM per hour of dying behind the caller's back. */
   readonly deathRatePerHour?: number | undefined;
   /**
@@ -48,6 +53,19 @@ export interface SimulatedCloudOptions {
   readonly random?: (() => number) | undefined;
   /** Waits out the API latency; default real timers. */
   readonly sleep?: ((ms: number) => Promise<void>) | undefined;
+  /**
+   * Told of every launch that made VMs (not of a repeated token's), so a test can count
+   * launches per token at the cloud itself.
+   */
+  readonly onLaunch?: ((launch: LaunchRecord) => void) | undefined;
+}
+
+/** A launch that made VMs, as {@link SimulatedCloudOptions.onLaunch} is told of it. */
+export interface LaunchRecord {
+  readonly account: string;
+  readonly token: string | null;
+  readonly reservationId: string;
+  readonly count: number;
 }
 
 /** One `runInstances` call: EC2's RunInstances with MinCount = 1 and MaxCount = `count`. */
@@ -229,16 +247,18 @@ const TOKEN_MAX_LENGTH = 64;
 /** An in-process EC2-like cloud shared by any number of accounts. See the module comment. */
 export class SimulatedCloud {
   private capacity: number;
-  private readonly bootMs: number;
+  private bootMs: number;
   private launchFailureRate: number;
   private readonly quotaPerAccount: number;
   private readonly apiErrorRate: number;
   private readonly apiLatencyMs: number;
+  private readonly launchAnswerDelayMs: number;
   private readonly deathRatePerMs: number;
   private readonly retentionMs: number;
   private readonly clock: () => Date;
   private readonly random: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly onLaunch: ((launch: LaunchRecord) => void) | undefined;
 
   private readonly accounts = new Map<string, Account>();
   /** Every remembered VM of every account: ids are unique across the cloud, as on EC2. */
@@ -258,8 +278,10 @@ export class SimulatedCloud {
     this.launchFailureRate = checkRate("launchFailureRate", options.launchFailureRate ?? 0);
     this.apiErrorRate = checkRate("apiErrorRate", options.apiErrorRate ?? 0);
     this.apiLatencyMs = checkAtLeastZero("apiLatencyMs", options.apiLatencyMs ?? 0);
+    this.launchAnswerDelayMs = checkAtLeastZero("launchAnswerDelayMs", options.launchAnswerDelayMs ?? 0);
     this.deathRatePerMs = checkAtLeastZero("deathRatePerHour", options.deathRatePerHour ?? 0) / MS_PER_HOUR;
     this.quotaPerAccount = checkCapacity(options.quotaPerAccount ?? Infinity, "quotaPerAccount");
+    this.onLaunch = options.onLaunch;
     this.retentionMs = checkAtLeastZero("terminatedRetentionSeconds", options.terminatedRetentionSeconds ?? 3600) * 1000;
     this.clock = options.clock ?? (() => new Date());
     this.random = options.random ?? Math.random;
@@ -343,6 +365,7 @@ export class SimulatedCloud {
       this.allVms.set(vm.id, vm);
     }
     launch.remembered = n;
+    this.onLaunch?.({ account, token, reservationId: launch.reservationId, count: n });
     this.liveCount += n;
     acc.live += n;
     acc.held += n;
@@ -355,7 +378,9 @@ export class SimulatedCloud {
     if (token !== null) acc.launchesByToken.set(token, launch);
     // With no boot time (or no room), a VM that fails is already over.
     this.advance(now);
-    return this.snapshots(launch.vms, now);
+    if (this.launchAnswerDelayMs === 0) return this.snapshots(launch.vms, now);
+    await this.sleep(this.launchAnswerDelayMs);
+    return this.snapshots(launch.vms, this.now());
   }
 
   /**
@@ -437,6 +462,15 @@ export class SimulatedCloud {
    */
   setCapacity(capacity: number): void {
     this.capacity = checkCapacity(capacity);
+  }
+
+  /**
+   * Test helper: changes how long VMs launched from now on stay `pending` before they run;
+   * VMs already launched keep their boot time.
+   * @throws RangeError when `seconds` is negative.
+   */
+  setBootSeconds(seconds: number): void {
+    this.bootMs = checkAtLeastZero("bootSeconds", seconds) * 1000;
   }
 
   /**

@@ -6,7 +6,9 @@
 import assert from "node:assert/strict";
 import { setTimeout as delay } from "node:timers/promises";
 import { isDeepStrictEqual } from "node:util";
-import { AWS_CLI, probeClient, run } from "../../api/interop/interop.test-support.js";
+import { after, before } from "node:test";
+import { AWS_CLI, makeClientHome, probeClient, requireClient, run, type ClientHome } from "../../api/interop/interop.test-support.js";
+import { startTestPhantom, type TestPhantom } from "../../test-support/test-phantom.js";
 
 /** Whether `/usr/bin/aws` is the AWS CLI v2, and if not, why. */
 export const awsCli = await probeClient("AWS CLI v2", AWS_CLI, ["--version"], "apt-get install -y awscli", (output) =>
@@ -230,4 +232,52 @@ export function terminationActivities(activities: readonly CliActivity[]): Map<s
     if (id !== undefined) out.set(id, a);
   }
   return out;
+}
+
+/** A Phantom with its controller on, and the AWS CLI v2 signing as its user alice. */
+export interface CliPhantom {
+  readonly phantom: TestPhantom;
+  /** `aws autoscaling`. */
+  readonly cli: AutoScalingCli;
+  /** `aws cloudwatch ARGS`, which must succeed; its JSON output (null when it prints nothing). */
+  cloudwatch<T>(args: readonly string[]): Promise<T | null>;
+}
+
+/**
+ * Starts a {@link CliPhantom} before the enclosing suite's tests (configuration `document`) and
+ * stops it after them. Read it inside tests, once `before` has run.
+ */
+export function cliPhantom(document: Record<string, unknown>): CliPhantom {
+  let phantom: TestPhantom | undefined;
+  let home: ClientHome | undefined;
+  let cli: AutoScalingCli | undefined;
+  let env: NodeJS.ProcessEnv = {};
+  before(async () => {
+    requireClient(awsCli);
+    phantom = await startTestPhantom(document, { controller: true });
+    home = await makeClientHome();
+    env = home.env(phantom.alice);
+    cli = new AutoScalingCli(phantom.url, env);
+  });
+  after(async () => {
+    await phantom?.close();
+    await home?.remove();
+  });
+  const started = <T>(value: T | undefined): T => {
+    assert.ok(value !== undefined, "the CLI's Phantom is used before it started");
+    return value;
+  };
+  return {
+    get phantom() {
+      return started(phantom);
+    },
+    get cli() {
+      return started(cli);
+    },
+    async cloudwatch<T>(args: readonly string[]): Promise<T | null> {
+      const result = await run(AWS_CLI, ["--endpoint-url", started(phantom).url, "--output", "json", "--no-cli-pager", "cloudwatch", ...args], env);
+      assert.equal(result.code, 0, `aws cloudwatch ${args.join(" ")} exited ${result.code}:\n${result.stderr}`);
+      return result.stdout.trim() === "" ? null : (JSON.parse(result.stdout) as T);
+    },
+  };
 }

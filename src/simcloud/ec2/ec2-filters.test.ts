@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { SimulatedVm } from "../../clouds/simulated/simulated-cloud.js";
 import { Ec2ApiError } from "./ec2-api-error.js";
-import { compileFilters, hasWildcard, INSTANCE_FILTERS, STATUS_FILTERS, type Ec2Filter } from "./ec2-filters.js";
+import { compileFilters, compileWildcard, hasWildcard, INSTANCE_FILTERS, matchesWildcard, STATUS_FILTERS, type Ec2Filter } from "./ec2-filters.js";
 
 function vm(id: string, tags: Record<string, string>, state: SimulatedVm["state"] = "running"): SimulatedVm {
   return {
@@ -67,5 +67,45 @@ describe("EC2 filters", () => {
 
   it("tells values with wildcards from plain ones", () => {
     assert.deepEqual(["a*", "a?", "a\\*", "a\\\\*", "plain"].map(hasWildcard), [true, true, false, true, false]);
+  });
+
+  it("matches wildcards as EC2 does", () => {
+    const table: Array<[pattern: string, value: string, matches: boolean]> = [
+      ["*", "", true],
+      ["*", "anything", true],
+      ["?", "", false],
+      ["?", "é", true],
+      ["??", "😀x", true],
+      ["a*c", "abbbc", true],
+      ["a*c", "abbbd", false],
+      ["a*b*c", "axxbyyc", true],
+      ["a*b*c", "axxcyyb", false],
+      ["*ab", "aab", true],
+      ["*a*", "bbb", false],
+      ["a**", "a", true],
+      ["a\\*", "a*", true],
+      ["a\\*", "ab", false],
+      ["a\\?b", "a?b", true],
+      ["a\\\\*", "a\\zz", true],
+      ["a.c", "abc", false],
+    ];
+    for (const [pattern, value, matches] of table) assert.equal(matchesWildcard(compileWildcard(pattern), value), matches, `${pattern} ~ ${value}`);
+  });
+
+  it("matches many stars in at most (value + 1) × (pattern + 1) steps, where a regular expression backtracks exponentially", () => {
+    // 14 stars between a's, then a b the value lacks: a backtracking regular expression tries
+    // the ways of sharing the a's among the stars (4 to 10 s here; each star more, longer).
+    const pattern = `${"*a".repeat(14)}*b`;
+    const value = "a".repeat(30);
+    const meter = { steps: 0 };
+    assert.equal(matchesWildcard(compileWildcard(pattern), value, meter), false);
+    assert.ok(meter.steps <= (value.length + 1) * (pattern.length + 1), `${meter.steps} steps`);
+    assert.equal(matchesWildcard(compileWildcard(pattern), `${value}b`), true);
+    // The same through DescribeInstances' filters: answered at once, not after seconds.
+    const started = process.hrtime.bigint();
+    const tagged = [vm("i-many", { name: value }), vm("i-b", { name: `${value}b` })];
+    assert.deepEqual(tagged.filter(compileFilters([{ Name: "tag:name", Values: [pattern] }], INSTANCE_FILTERS, true)).map((v) => v.id), ["i-b"]);
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    assert.ok(ms < 2_000, `${ms} ms`);
   });
 });

@@ -86,34 +86,65 @@ export function compileFilters(
   return (vm) => tests.every((test) => test(vm));
 }
 
-/** Whether a value matches any of `patterns`: a set lookup for plain values, a regex for wildcards. */
+/** Whether a value matches any of `patterns`: a set lookup for plain values, a glob match for wildcards. */
 function matcher(patterns: readonly string[]): (value: string) => boolean {
   const plain = new Set<string>();
-  const wild: RegExp[] = [];
+  const wild: WildcardPattern[] = [];
   for (const p of patterns) {
-    if (hasWildcard(p)) wild.push(wildcardRegExp(p));
+    if (hasWildcard(p)) wild.push(compileWildcard(p));
     else plain.add(literalValue(p));
   }
-  return (value) => plain.has(value) || wild.some((r) => r.test(value));
+  return (value) => plain.has(value) || wild.some((w) => matchesWildcard(w, value));
 }
 
-function wildcardRegExp(pattern: string): RegExp {
-  let source = "";
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === "\\" && i + 1 < pattern.length && "\\*?".includes(pattern[i + 1]!)) {
-      source += escapeRegExp(pattern[++i]!);
-    } else if (c === "*") {
-      source += "[\\s\\S]*";
-    } else if (c === "?") {
-      source += "[\\s\\S]";
+/** `*` (any run), `?` (one character) or a literal character of a wildcard pattern. */
+type WildcardToken = "*" | "?" | { readonly literal: string };
+
+/** A compiled wildcard pattern, one token per character (code point), escapes resolved. */
+export type WildcardPattern = readonly WildcardToken[];
+
+/** Compiles an EC2 filter value: `*` and `?` are wildcards, `\*`, `\?` and `\\` themselves. */
+export function compileWildcard(pattern: string): WildcardPattern {
+  const chars = Array.from(pattern);
+  const tokens: WildcardToken[] = [];
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i]!;
+    if (c === "\\" && i + 1 < chars.length && "\\*?".includes(chars[i + 1]!)) tokens.push({ literal: chars[++i]! });
+    else if (c === "*" || c === "?") tokens.push(c);
+    else tokens.push({ literal: c });
+  }
+  return tokens;
+}
+
+/**
+ * Whether `value` matches `pattern`, greedily with two pointers: a mismatch goes back only to
+ * the last `*` seen, which then takes one more character. A regular expression would retry
+ * every earlier `*` too, exponential in their number (14 stars took seconds); this takes at
+ * most (value length + 1) × (pattern length + 1) steps. `meter.steps` counts them (tests).
+ */
+export function matchesWildcard(pattern: WildcardPattern, value: string, meter?: { steps: number }): boolean {
+  const chars = Array.from(value);
+  let p = 0;
+  let v = 0;
+  // The position after the last `*` seen, and where in the value that `*`'s run now ends.
+  let star = -1;
+  let starEnd = 0;
+  while (v < chars.length) {
+    if (meter !== undefined) meter.steps++;
+    const token = pattern[p];
+    if (token === "*") {
+      star = ++p;
+      starEnd = v;
+    } else if (token !== undefined && (token === "?" || token.literal === chars[v])) {
+      p++;
+      v++;
+    } else if (star !== -1) {
+      p = star;
+      v = ++starEnd;
     } else {
-      source += escapeRegExp(c);
+      return false;
     }
   }
-  return new RegExp(`^${source}$`, "u");
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+  while (pattern[p] === "*") p++;
+  return p === pattern.length;
 }

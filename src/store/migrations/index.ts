@@ -8,12 +8,18 @@ import { errorText } from "../db-errors.js";
 import * as initial from "./0001-initial.js";
 import * as controller from "./0002-controller.js";
 import * as scaling from "./0003-scaling.js";
+import * as shards from "./0004-shards.js";
+import * as awsScripts from "./0005-aws-scripts.js";
+import * as metricAlarms from "./0009-metric-alarms.js";
 
 /** Every migration, applied in the order of the names: give a new one the next number. */
 export const migrations: Readonly<Record<string, Migration>> = {
   "0001_initial": initial,
   "0002_controller": controller,
   "0003_scaling": scaling,
+  "0004_shards": shards,
+  "0005_aws_scripts": awsScripts,
+  "0009_metric_alarms": metricAlarms,
 };
 
 /**

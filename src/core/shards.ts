@@ -1,0 +1,31 @@
+/**
+ * Groups are spread over a fixed number of shards (`controller.shards`) by a hash of their id;
+ * each shard has one controller replica at a time. The hash is stored with the group
+ * (`groups.shard_key`), so a replica reads only its shards' groups: `shard_key % shards`.
+ */
+
+/**
+ * The group's shard key: FNV-1a (32 bits) of its id, kept below 2³¹ so that both databases
+ * store and divide it as a plain integer.
+ */
+export function shardKey(groupId: string): number {
+  let hash = 0x811c9dc5;
+  for (let k = 0; k < groupId.length; k++) {
+    hash ^= groupId.charCodeAt(k);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % 0x80000000;
+}
+
+/** The shard (0 ≤ shard < `shards`) of a group. */
+export function shardOf(groupId: string, shards: number): number {
+  return shardKey(groupId) % shards;
+}
+
+/**
+ * How many shards one replica may hold when `replicas` replicas are live: an even share,
+ * rounded up so that together they hold every shard.
+ */
+export function fairShare(shards: number, replicas: number): number {
+  return Math.ceil(shards / Math.max(1, replicas));
+}
