@@ -110,7 +110,9 @@ describe("phantom status", () => {
   });
 
   it("--watch redraws in place every 2 s in a terminal and exits cleanly on Ctrl-C", { skip: hasScript ? false : "no script(1) for a pseudo-terminal" }, async () => {
-    const command = [process.execPath, MAIN, "status", "--watch", "--endpoint", phantom.url].map((a) => `'${a}'`).join(" ");
+    // `script` runs the command through $SHELL (sh when unset, as in CI); `exec` leaves Phantom's
+    // process alone in the terminal, so Ctrl-C reaches it and no shell that dies of SIGINT.
+    const command = `exec ${[process.execPath, MAIN, "status", "--watch", "--endpoint", phantom.url].map((a) => `'${a}'`).join(" ")}`;
     const child = spawn("script", ["-qfec", command, "/dev/null"], { env: aliceEnv(), stdio: ["pipe", "pipe", "pipe"] });
     let out = "";
     const frames = () => out.split("\x1b[H\x1b[2J").length - 1;
@@ -122,7 +124,8 @@ describe("phantom status", () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     child.stdin.write("\x03");
-    assert.equal(await exited, 0, out);
+    const code = await exited;
+    assert.equal(code, 0, `exit code ${code}: ${out}`);
     const drawn = out.split("\x1b[H\x1b[2J").slice(1);
     for (const frame of drawn) assert.match(frame, /mygroup {2}desired 10\r?\n/);
     assert.doesNotMatch(out, /phantom:|Error/);

@@ -25,7 +25,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { after, test } from "node:test";
+import { after, test, type TestContext } from "node:test";
 import Database from "better-sqlite3";
 import {
   AutoScalingClient,
@@ -77,7 +77,9 @@ async function startSimcloud(capacity: number): Promise<{ url: string; ec2: EC2C
     latencyMs: CLOUD_LATENCY_MS,
     launchAnswerDelayMs: LAUNCH_ANSWER_DELAY_MS,
   });
-  return { url, process, ec2: new EC2Client({ endpoint: url, region: "us-east-1", credentials: CLOUD_KEYS, maxAttempts: 1 }) };
+  // Read-only calls, retried as every SDK retries them: this client may sit idle past the
+  // cloud's 5 s keep-alive, and a request on a socket the server is closing hangs up.
+  return { url, process, ec2: new EC2Client({ endpoint: url, region: "us-east-1", credentials: CLOUD_KEYS, maxAttempts: 3 }) };
 }
 
 /** A VM as a simcloud lists it, with the launch (reservation) that made it. */
@@ -122,6 +124,7 @@ class Phantom {
     const url = (await p.#child.waitFor("serving")).url as string;
     await leased;
     p.client = new AutoScalingClient({ endpoint: url, region: "us-east-1", credentials: keys, maxAttempts: 1 });
+    running = p;
     return p;
   }
 
@@ -179,7 +182,19 @@ function unfinishedWork(db: string): { intents: { token: string; cause: string; 
   }
 }
 
+/** The Phantom running now: its log is shown with an error that is not an assertion. */
+let running: Phantom | undefined;
+
 test("a Phantom killed with SIGKILL at any moment neither leaks a VM nor launches one twice", { timeout: 480_000 }, async (t) => {
+  try {
+    await killAndConverge(t);
+  } catch (e) {
+    if (e instanceof assert.AssertionError || running === undefined) throw e;
+    throw new Error(`${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}\nPhantom's log:\n${running.output().slice(-4000)}`, { cause: e });
+  }
+});
+
+async function killAndConverge(t: TestContext): Promise<void> {
   const random = seededRandom(SEED);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const between = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
@@ -438,4 +453,4 @@ test("a Phantom killed with SIGKILL at any moment neither leaks a VM nor launche
   assert.ok(stats.launchedNotRecorded >= 1, "no kill fell between a launch call and its recording: the kills missed the launches");
   assert.ok(view.vms.get("alpha")!.length > 0 && view.vms.get("bravo")!.length > 0, "both sites were used (overflow)");
   await phantom.kill();
-});
+}
