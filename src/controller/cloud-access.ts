@@ -25,7 +25,8 @@ export interface Listing {
   readonly result: { readonly vms: ReadonlyMap<string, CloudVm> } | { readonly error: string };
 }
 
-const CREDENTIALS_TTL_MS = 30_000;
+/** How long a user's credentials for a site are used before they are read again from the store. */
+export const CREDENTIALS_TTL_MS = 30_000;
 
 /** Listings made at once: each is one (site, credentials), so the bound is on the total. */
 export const LISTING_CONCURRENCY: ConcurrencyLimits = { total: 32, perKey: 1 };
@@ -39,6 +40,8 @@ export class CloudAccess {
   /** The sites that need each user's own credentials, and which kind they take. */
   readonly #needsCredentials: ReadonlyMap<string, CredentialsKind>;
   readonly #credentials = new Map<string, { value: DriverCredentials | null; until: number }>();
+  /** When expired credentials are next dropped: users who left or stopped using a site are forgotten. */
+  #sweepAt = 0;
   /** Sites kept with `retired: true`: no new VMs; their VMs move elsewhere. */
   readonly retired: ReadonlySet<string>;
 
@@ -79,6 +82,10 @@ export class CloudAccess {
   async credentials(userId: string, site: string, nowMs: number): Promise<DriverCredentials | null | undefined> {
     const kind = this.#needsCredentials.get(site);
     if (kind === undefined) return null;
+    if (nowMs >= this.#sweepAt) {
+      for (const [k, entry] of this.#credentials) if (entry.until <= nowMs) this.#credentials.delete(k);
+      this.#sweepAt = nowMs + CREDENTIALS_TTL_MS;
+    }
     const key = `${userId}\0${site}`;
     const hit = this.#credentials.get(key);
     if (hit && hit.until > nowMs) return hit.value ?? undefined;
@@ -86,6 +93,11 @@ export class CloudAccess {
     const value = (record === null ? undefined : openCloudCredentials(this.box, userId, site, kind, record)) ?? null;
     this.#credentials.set(key, { value, until: nowMs + CREDENTIALS_TTL_MS });
     return value ?? undefined;
+  }
+
+  /** How many (user, site) credentials are cached now, expired ones not yet dropped included. */
+  get cachedCredentials(): number {
+    return this.#credentials.size;
   }
 
   /**

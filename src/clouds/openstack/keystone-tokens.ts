@@ -15,6 +15,8 @@ export interface TokenLease {
 
 /** Renew at most this long before `expires_at` (less for short-lived tokens: a quarter of their life). */
 const RENEW_BEFORE_MS = 120_000;
+/** How often tokens due for renewal are dropped from the cache. */
+const SWEEP_INTERVAL_MS = 60_000;
 
 interface Entry {
   /** The credentials the entry was made with, whole: changed credentials get a new token. */
@@ -28,6 +30,8 @@ export class KeystoneTokens {
   readonly #entries = new Map<string, Entry>();
   /** Token requests in flight, by credentials, so concurrent calls share one. */
   readonly #pending = new Map<string, { readonly auth: string; readonly promise: Promise<KeystoneToken> }>();
+  /** When tokens due for renewal are next dropped: credentials no longer used are forgotten. */
+  #sweepAtMs = 0;
 
   constructor(
     private readonly issue: (credentials: OpenStackCredentials) => Promise<KeystoneToken>,
@@ -39,6 +43,11 @@ export class KeystoneTokens {
     const key = credentialsIdentity(credentials);
     const auth = JSON.stringify(credentials.auth);
     const now = this.clock().getTime();
+    if (now >= this.#sweepAtMs) {
+      // A token due for renewal is never handed out again: dropping it changes nothing but memory.
+      for (const [k, entry] of this.#entries) if (now >= entry.renewAtMs) this.#entries.delete(k);
+      this.#sweepAtMs = now + SWEEP_INTERVAL_MS;
+    }
     const cached = this.#entries.get(key);
     if (cached !== undefined && cached.auth === auth && now < cached.renewAtMs) return { token: cached.token, fresh: false };
     let pending = this.#pending.get(key);
@@ -53,6 +62,11 @@ export class KeystoneTokens {
     const lifetime = token.expiresAtMs - now;
     this.#entries.set(key, { auth, token, renewAtMs: token.expiresAtMs - Math.min(RENEW_BEFORE_MS, lifetime / 4) });
     return { token, fresh: true };
+  }
+
+  /** How many tokens are cached now. */
+  get size(): number {
+    return this.#entries.size;
   }
 
   /** Forgets `token` (a service answered 401 to it), unless a newer one replaced it already. */
