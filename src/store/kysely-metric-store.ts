@@ -95,17 +95,42 @@ export class KyselyMetricStore implements MetricStore {
     while (this.#queue.length > 0) {
       const batch = this.#queue.splice(0, MAX_PUTS_PER_COMMIT);
       try {
-        const refused = await this.#commit(batch);
-        for (const put of batch) {
-          const error = refused.get(put);
-          if (error === undefined) put.resolve();
-          else put.reject(error);
-        }
+        this.#settle(batch, await this.#commit(batch));
       } catch (e) {
-        for (const put of batch) put.reject(e);
+        await this.#commitEachUser(batch, e);
       }
     }
     this.#draining = false;
+  }
+
+  /** Resolves the puts of a committed batch, rejecting those it refused. */
+  #settle(batch: readonly PendingPut[], refused: ReadonlyMap<PendingPut, Error>): void {
+    for (const put of batch) {
+      const error = refused.get(put);
+      if (error === undefined) put.resolve();
+      else put.reject(error);
+    }
+  }
+
+  /**
+   * After a batch's transaction failed: one user's failure (a user removed since the request was
+   * authenticated, whose series rows went with them) must not fail the others' puts, so each
+   * user's puts are committed in a transaction of their own.
+   */
+  async #commitEachUser(batch: readonly PendingPut[], failure: unknown): Promise<void> {
+    const users = new Set(batch.map((put) => put.userId));
+    if (users.size === 1) {
+      for (const put of batch) put.reject(failure);
+      return;
+    }
+    for (const userId of users) {
+      const mine = batch.filter((put) => put.userId === userId);
+      try {
+        this.#settle(mine, await this.#commit(mine));
+      } catch (e) {
+        for (const put of mine) put.reject(e);
+      }
+    }
   }
 
   /**

@@ -264,6 +264,23 @@ export function metricStoreCases(target: StoreTarget): void {
         );
       });
 
+      it("a put of a user removed since fails alone: the others committed with it in one group are kept", async (t) => {
+        const { store, ids } = await openWithUsers(t, ["alice", "bob"]);
+        const [alice, bob] = ids as [string, string];
+        const cpu = series("App", "Cpu");
+        // Bob's series is remembered as written, so his next put is not read back first.
+        await store.metrics.put(bob, [point(cpu, T0, one(1))], at(T0), 10);
+        assert.equal(await store.users.removeUser("bob"), true);
+        const [alicePut, bobPut] = await Promise.allSettled([
+          store.metrics.put(alice, [point(cpu, T0, one(5))], at(T0 + 1_000), 10),
+          store.metrics.put(bob, [point(cpu, T0, one(6))], at(T0 + 1_000), 10),
+        ]);
+        assert.equal(alicePut.status, "fulfilled", String(alicePut.status === "rejected" && alicePut.reason));
+        assert.equal(bobPut.status, "rejected");
+        const [minute] = await store.metrics.minutes(alice, cpu, at(T0), at(T0 + MINUTE));
+        assert.equal(minute?.sum, 5);
+      });
+
       it(
         "keeps the series limit under concurrent puts",
         target.concurrentWriters ? {} : { skip: "this database serializes writers in one process" },
