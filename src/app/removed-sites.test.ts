@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { ConfigError, parseConfig } from "../config/config.js";
 import { createLogger } from "../observability/logger.js";
 import { openStore } from "../store/open-store.js";
-import { addUser, group, launchConfiguration, managedInstance, putNew } from "../store/store-fixtures.test-support.js";
+import { addUser, group, intent, launchConfiguration, managedInstance, putNew } from "../store/store-fixtures.test-support.js";
 import { removedSitesMessage } from "./removed-sites.js";
 import { startPhantom } from "./start-phantom.js";
 
@@ -61,9 +61,20 @@ describe("phantom serve with a site removed from the configuration", () => {
       const running = await start({ hotel: { driver: "simulated" }, sierra: { driver: "simulated", retired: true } });
       await running.close();
 
+      // An unfinished launch there may have made VMs: the site is not empty yet.
       const emptied = await openStore(db);
-      await emptied.controller.apply({ deleteInstances: [{ userId: alice, id: "i-2" }] });
+      await emptied.controller.apply({ deleteInstances: [{ userId: alice, id: "i-2" }], insertIntents: [{ ...intent("t-1", web, alice, 3), site: "sierra" }] });
       await emptied.close();
+      const launching = await start({ hotel: { driver: "simulated" } }).then(
+        async (started) => void (await started.close()),
+        (e: unknown) => e,
+      );
+      assert.ok(launching instanceof ConfigError, `refused with a ConfigError, not ${String(launching)}`);
+      assert.match(launching.message, /^site 'sierra' is no longer configured but holds 0 VMs and has launches of 3 unfinished: alice\/web \(0, 3 being launched\)\./);
+
+      const finished = await openStore(db);
+      await finished.controller.apply({ deleteIntents: ["t-1"] });
+      await finished.close();
       const again = await start({ hotel: { driver: "simulated" } });
       await again.close();
     } finally {

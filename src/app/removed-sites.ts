@@ -1,8 +1,10 @@
 /**
  * A site cannot silently vanish from the configuration while it holds VMs: nothing would list
  * them again, so they would count toward their groups for good (dead or alive, never replaced)
- * and a deleted group holding one would never finish deleting. `phantom serve` refuses to start
- * instead; the way out is to keep the site with `retired: true` until it is empty.
+ * and a deleted group holding one would never finish deleting; nor may a launch left unfinished
+ * there, which may have made VMs that only a listing of the site would find. `phantom serve`
+ * refuses to start instead; the way out is to keep the site with `retired: true` until it is
+ * empty.
  */
 import { ConfigError, type PhantomConfig } from "../config/config.js";
 import type { SiteHolding } from "../store/controller-store.js";
@@ -15,8 +17,10 @@ export function removedSitesMessage(holdings: readonly SiteHolding[]): string | 
   for (const h of holdings) bySite.set(h.site, [...(bySite.get(h.site) ?? []), h]);
   const sites = [...bySite].map(([site, groups]) => {
     const total = groups.reduce((n, g) => n + g.count, 0);
-    const which = groups.map((g) => `${g.userName}/${g.groupName} (${g.count})`).join(", ");
-    return `site '${site}' is no longer configured but holds ${total} VM${total === 1 ? "" : "s"}: ${which}`;
+    const launching = groups.reduce((n, g) => n + (g.launching ?? 0), 0);
+    const which = groups.map((g) => `${g.userName}/${g.groupName} (${g.count}${g.launching ? `, ${g.launching} being launched` : ""})`).join(", ");
+    const being = launching > 0 ? ` and has launches of ${launching} unfinished` : "";
+    return `site '${site}' is no longer configured but holds ${total} VM${total === 1 ? "" : "s"}${being}: ${which}`;
   });
   const names = [...bySite.keys()].join(", ");
   return `${sites.join("; ")}. Keep ${bySite.size === 1 ? "it" : "them"} under sites: with retired: true (${names}) until ${bySite.size === 1 ? "its" : "their"} VMs have moved elsewhere, then remove ${bySite.size === 1 ? "it" : "them"}.`;

@@ -117,7 +117,10 @@ export interface SiteHolding {
   readonly site: string;
   readonly userName: string;
   readonly groupName: string;
+  /** VMs recorded on the site. */
   readonly count: number;
+  /** VMs asked for by launches not yet finished on the site (which may have made them). */
+  readonly launching?: number;
 }
 
 /** A shard's lease as its holder knows it: writes for the shard are fenced by `epoch`. */

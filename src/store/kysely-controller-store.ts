@@ -367,19 +367,35 @@ export class KyselyControllerStore implements ControllerStore {
   }
 
   async vmsOutside(sites: readonly string[]): Promise<SiteHolding[]> {
-    let query = this.#db
+    let vms = this.#db
       .selectFrom("instances")
       .innerJoin("groups", (j) => j.onRef("groups.user_id", "=", "instances.user_id").onRef("groups.id", "=", "instances.group_id"))
       .innerJoin("users", "users.id", "instances.user_id")
       .select((eb) => ["instances.site", "users.name as user_name", "groups.name as group_name", eb.fn.countAll().as("count")])
-      .groupBy(["instances.site", "users.name", "groups.name"])
-      .orderBy("instances.site")
-      .orderBy("users.name")
-      .orderBy("groups.name");
-    if (sites.length > 0) query = query.where("instances.site", "not in", [...sites]);
-    const rows = await query.execute();
-    // PostgreSQL returns count(*) as a string.
-    return rows.map((r) => ({ site: r.site, userName: r.user_name, groupName: r.group_name, count: Number(r.count) }));
+      .groupBy(["instances.site", "users.name", "groups.name"]);
+    // An unfinished launch may have made VMs that only a listing of its site would find.
+    let launches = this.#db
+      .selectFrom("launch_intents")
+      .innerJoin("groups", (j) => j.onRef("groups.user_id", "=", "launch_intents.user_id").onRef("groups.id", "=", "launch_intents.group_id"))
+      .innerJoin("users", "users.id", "launch_intents.user_id")
+      .select((eb) => ["launch_intents.site", "users.name as user_name", "groups.name as group_name", eb.fn.sum<number | string>("launch_intents.count").as("count")])
+      .groupBy(["launch_intents.site", "users.name", "groups.name"]);
+    if (sites.length > 0) {
+      vms = vms.where("instances.site", "not in", [...sites]);
+      launches = launches.where("launch_intents.site", "not in", [...sites]);
+    }
+    const holdings = new Map<string, { site: string; userName: string; groupName: string; count: number; launching: number }>();
+    const holding = (r: { site: string; user_name: string; group_name: string }) => {
+      const key = `${r.site}\0${r.user_name}\0${r.group_name}`;
+      let h = holdings.get(key);
+      if (h === undefined) holdings.set(key, (h = { site: r.site, userName: r.user_name, groupName: r.group_name, count: 0, launching: 0 }));
+      return h;
+    };
+    // PostgreSQL returns count(*) and sum() as strings.
+    for (const r of await vms.execute()) holding(r).count += Number(r.count);
+    for (const r of await launches.execute()) holding(r).launching += Number(r.count);
+    const order = (h: SiteHolding) => `${h.site}\0${h.userName}\0${h.groupName}`;
+    return [...holdings.values()].sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
   }
 
   async loadGroups(groupIds: readonly string[]): Promise<GroupWithInstances[]> {
