@@ -11,7 +11,7 @@ import { AUTOSCALING } from "./services.js";
 import { extendModel } from "../aws-wire/query/model.js";
 import autoscalingModel from "../aws-wire/models/autoscaling-2011-01-01.json" with { type: "json" };
 import phantomExtensions from "../aws-wire/models/phantom-autoscaling-extensions.json" with { type: "json" };
-import { startTestPhantom, type TestPhantom } from "../test-support/test-phantom.js";
+import { startTestPhantom, TEST_SITES, type TestPhantom } from "../test-support/test-phantom.js";
 import { createLaunchConfigurations, phantomTags, sdkClient, seedInstances, userIdOf } from "../test-support/sdk-client.js";
 import { postSigned } from "../test-support/sign-v4.js";
 
@@ -22,7 +22,7 @@ describe("DescribePhantomSites", () => {
   const until = new Date(Date.now() + 10 * 60_000);
 
   before(async () => {
-    phantom = await startTestPhantom();
+    phantom = await startTestPhantom({ sites: { ...TEST_SITES, sierra: { ...TEST_SITES.sierra, retired: true } } });
     const alice = sdkClient(phantom, phantom.alice);
     await createLaunchConfigurations(alice, ["web@hotel", "web@sierra", "web@ec2"]);
     await alice.send(
@@ -57,6 +57,7 @@ describe("DescribePhantomSites", () => {
     Pending: number;
     Unhealthy: number;
     Terminating: number;
+    Retired: boolean;
     BackingOff: boolean;
     BackoffUntil?: string;
     BackoffReason?: string;
@@ -71,11 +72,11 @@ describe("DescribePhantomSites", () => {
     assert.match(body, /<DescribePhantomSitesResponse xmlns="http:\/\/autoscaling.amazonaws.com\/doc\/2011-01-01\/">/);
     const sites = sitesOf(xml);
     assert.deepEqual(
-      sites.map((s) => [s.SiteName, s.InService, s.Pending, s.Unhealthy, s.Terminating, s.BackingOff]),
+      sites.map((s) => [s.SiteName, s.InService, s.Pending, s.Unhealthy, s.Terminating, s.Retired, s.BackingOff]),
       [
-        ["hotel", 2, 1, 0, 0, true],
-        ["sierra", 0, 0, 0, 0, false],
-        ["ec2", 0, 0, 2, 1, false],
+        ["hotel", 2, 1, 0, 0, false, true],
+        ["sierra", 0, 0, 0, 0, true, false],
+        ["ec2", 0, 0, 2, 1, false, false],
       ],
     );
     assert.equal(sites[0]!.BackoffUntil, until.toISOString());
@@ -83,7 +84,7 @@ describe("DescribePhantomSites", () => {
     assert.equal(sites[0]!.ConsecutiveFailures, 2);
     assert.equal(sites[1]!.BackoffReason, undefined, "an expired backoff is not shown");
     // Elements in the model's order.
-    assert.match(body, /<SiteName>hotel<\/SiteName><InService>2<\/InService><Pending>1<\/Pending><Unhealthy>0<\/Unhealthy><Terminating>0<\/Terminating><BackingOff>true<\/BackingOff><BackoffUntil>/);
+    assert.match(body, /<SiteName>hotel<\/SiteName><InService>2<\/InService><Pending>1<\/Pending><Unhealthy>0<\/Unhealthy><Terminating>0<\/Terminating><Retired>false<\/Retired><BackingOff>true<\/BackingOff><BackoffUntil>/);
   });
 
   it("shows another user only their own VMs and backoffs", async () => {

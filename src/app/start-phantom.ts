@@ -69,7 +69,11 @@ const DEFAULT_UI_DIRECTORY = fileURLToPath(new URL("../../ui", import.meta.url))
 export function apiSettings(config: PhantomConfig): ApiSettings {
   return {
     region: config.region,
-    catalog: { names: config.sites.map((s) => s.name), defaultSite: config.defaultSite },
+    catalog: {
+      names: config.sites.map((s) => s.name),
+      defaultSite: config.defaultSite,
+      retired: config.sites.filter((s) => s.retired === true).map((s) => s.name),
+    },
     limits: config.limits,
     metrics: config.metrics,
   };

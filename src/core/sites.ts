@@ -9,6 +9,8 @@ export interface SiteCatalog {
   readonly names: readonly string[];
   /** When set, a name without `@` means `@defaultSite` and plain AWS groups are allowed. */
   readonly defaultSite: string | null;
+  /** Sites kept with `retired: true`: they take no new VMs and are being emptied. */
+  readonly retired?: readonly string[];
 }
 
 /** A launch configuration name split into its parts. */

@@ -3,7 +3,8 @@
 import { list } from "./api.js";
 import { clock, fill, h } from "./dom.js";
 
-function backoffText(site) {
+function stateText(site) {
+  if (site.Retired === "true") return "retired: takes no new VMs; its VMs move to the groups' other clouds";
   if (site.BackingOff !== "true") return "accepting VMs";
   return `backing off until ${clock(new Date(site.BackoffUntil))} after ${site.BackoffReason} (${site.ConsecutiveFailures} failures in a row)`;
 }
@@ -30,13 +31,13 @@ export function cloudsPage(container, api) {
         list(Sites).map((s) =>
           h(
             "tr",
-            { dataset: { site: s.SiteName }, className: s.BackingOff === "true" ? "backoff" : "" },
+            { dataset: { site: s.SiteName }, className: s.Retired === "true" ? "retired" : s.BackingOff === "true" ? "backoff" : "" },
             h("th", { scope: "row" }, s.SiteName),
             h("td", {}, s.InService),
             h("td", {}, s.Pending),
             h("td", {}, s.Unhealthy),
             h("td", {}, s.Terminating),
-            h("td", {}, `${s.SiteName}: ${backoffText(s)}`),
+            h("td", {}, `${s.SiteName}: ${stateText(s)}`),
           ),
         ),
       );

@@ -1,7 +1,8 @@
 /**
  * DescribePhantomSites: Phantom's own read-only action (its model is
  * `aws-wire/models/phantom-autoscaling-extensions.json`). Per configured site, in the
- * configuration's order: the user's VMs there by state, and whether the site is backing off
+ * configuration's order: the user's VMs there by state, whether the site is retired (being
+ * emptied, taking no new VMs), and whether it is backing off
  * for this user (until when, after which error) — what the dashboard's clouds page and
  * `phantom status` show, and what no AWS action can say.
  */
@@ -17,6 +18,7 @@ interface SiteSummary {
   Pending: number;
   Unhealthy: number;
   Terminating: number;
+  Retired: boolean;
   BackingOff: boolean;
   BackoffUntil?: Date;
   BackoffReason?: string;
@@ -25,16 +27,18 @@ interface SiteSummary {
 
 /**
  * The answer's sites: `counts` tallied per site (an unhealthy VM counts as unhealthy whatever
- * its lifecycle state, terminated ones not at all), each site's backoff while it lasts.
+ * its lifecycle state, terminated ones not at all), whether it is retired, each site's backoff
+ * while it lasts.
  */
 export function summarizeSites(
   sites: readonly string[],
+  retired: ReadonlySet<string>,
   counts: readonly SiteInstanceCount[],
   backoffs: readonly SiteBackoff[],
   now: Date,
 ): SiteSummary[] {
   const bySite = new Map<string, SiteSummary>(
-    sites.map((name) => [name, { SiteName: name, InService: 0, Pending: 0, Unhealthy: 0, Terminating: 0, BackingOff: false }]),
+    sites.map((name) => [name, { SiteName: name, InService: 0, Pending: 0, Unhealthy: 0, Terminating: 0, Retired: retired.has(name), BackingOff: false }]),
   );
   for (const c of counts) {
     const site = bySite.get(c.site);
@@ -64,6 +68,6 @@ export const DescribePhantomSites: Action = {
     const reads = ctx.store.reads(ctx.user.id);
     const [counts, backoffs] = await Promise.all([reads.instanceCountsBySite(), reads.siteBackoffs()]);
     const sites = wanted === undefined || wanted.length === 0 ? all : all.filter((name) => wanted.includes(name));
-    return { Sites: summarizeSites(sites, counts, backoffs, ctx.now) };
+    return { Sites: summarizeSites(sites, new Set(ctx.settings.catalog.retired), counts, backoffs, ctx.now) };
   },
 };
