@@ -12,8 +12,11 @@ import {
   DescribeAlarmsForMetricCommand,
   DisableAlarmActionsCommand,
   EnableAlarmActionsCommand,
+  ListTagsForResourceCommand,
   PutMetricAlarmCommand,
   SetAlarmStateCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
   type CloudWatchClient,
   type DescribeAlarmsCommandInput,
   type PutMetricAlarmCommandInput,
@@ -242,6 +245,27 @@ function alarmSuite(label: string, options: { skip?: string | undefined; documen
       assert.equal((await alice.send(new DescribeAlarmsCommand({ AlarmNames: ["high-load"] }))).MetricAlarms![0]!.ActionsEnabled, true);
       await bob.send(new PutMetricAlarmCommand(alarm("high-load")));
       assert.equal((await bob.send(new DescribeAlarmsCommand({}))).MetricAlarms?.length, 1);
+    });
+
+    it("tags an alarm by its ARN, keeping its state; another user can neither read nor change the tags", async () => {
+      const described = (await alice.send(new DescribeAlarmsCommand({ AlarmNames: ["high-load"] }))).MetricAlarms![0]!;
+      const arn = described.AlarmArn!;
+      const tagsOf = async () => (await alice.send(new ListTagsForResourceCommand({ ResourceARN: arn }))).Tags ?? [];
+      const before = await tagsOf();
+      await alice.send(new TagResourceCommand({ ResourceARN: arn, Tags: [{ Key: "team", Value: "a" }, { Key: "env", Value: "prod" }] }));
+      await alice.send(new TagResourceCommand({ ResourceARN: arn, Tags: [{ Key: "env", Value: "dev" }] }));
+      assert.deepEqual(await tagsOf(), [...before, { Key: "team", Value: "a" }, { Key: "env", Value: "dev" }]);
+      await alice.send(new UntagResourceCommand({ ResourceARN: arn, TagKeys: ["team", "absent"] }));
+      assert.deepEqual(await tagsOf(), [...before, { Key: "env", Value: "dev" }]);
+      const after = (await alice.send(new DescribeAlarmsCommand({ AlarmNames: ["high-load"] }))).MetricAlarms![0]!;
+      assert.deepEqual([after.StateValue, after.StateReason], [described.StateValue, described.StateReason]);
+
+      await rejectsWith(bob.send(new ListTagsForResourceCommand({ ResourceARN: arn })), "ResourceNotFoundException", /No alarm with the ARN/, 404);
+      await rejectsWith(bob.send(new TagResourceCommand({ ResourceARN: arn, Tags: [{ Key: "env", Value: "bob" }] })), "ResourceNotFoundException", /No alarm/, 404);
+      await rejectsWith(alice.send(new ListTagsForResourceCommand({ ResourceARN: `${arn}-nope` })), "ResourceNotFoundException", /No alarm/, 404);
+      assert.deepEqual(await tagsOf(), [...before, { Key: "env", Value: "dev" }]);
+      const many = Array.from({ length: 51 }, (_, i) => ({ Key: `k${i}`, Value: "v" }));
+      await rejectsWith(alice.send(new TagResourceCommand({ ResourceARN: arn, Tags: many })), "InvalidParameterValue", /at most 50 tags/);
     });
 
     it("deletes all named alarms or none, keeping their history", async () => {

@@ -18,6 +18,7 @@ export const AWS_ERRORS = {
   InvalidParameterValue: { status: 400, sender: true },
   InvalidFormat: { status: 400, sender: true },
   ResourceNotFound: { status: 404, sender: true },
+  ResourceNotFoundException: { status: 404, sender: true },
   InvalidParameterCombination: { status: 400, sender: true },
   MissingParameter: { status: 400, sender: true },
   UnsupportedMediaType: { status: 415, sender: true },

@@ -1,10 +1,11 @@
 /**
  * CloudWatch's metric alarms: PutMetricAlarm, DescribeAlarms, DescribeAlarmsForMetric,
- * DeleteAlarms, SetAlarmState, EnableAlarmActions, DisableAlarmActions, DescribeAlarmHistory.
+ * DeleteAlarms, SetAlarmState, EnableAlarmActions, DisableAlarmActions, DescribeAlarmHistory, and
+ * the tagging actions on alarm ARNs (TagResource, UntagResource, ListTagsForResource).
  * The rules live in `core/metric-alarms.ts`; the controller evaluates the alarms and runs their
  * actions (`controller/alarm-evaluator.ts`). Alarms belong to the user who put them.
  */
-import { LimitExceededError, PhantomError } from "../../core/errors.js";
+import { LimitExceededError, PhantomError, ValidationError } from "../../core/errors.js";
 import {
   actionsOf,
   alarmArn,
@@ -24,6 +25,7 @@ import {
   withoutAction,
 } from "../../core/metric-alarms.js";
 import type { ScalingPolicy } from "../../core/types.js";
+import type { AlarmTx } from "../../store/alarm-store.js";
 import { nextToken, requestedPage } from "../pagination.js";
 import type { Action, ActionContext } from "./action.js";
 
@@ -255,6 +257,59 @@ export async function removeAlarmActions(ctx: ActionContext, arns: readonly stri
   });
 }
 
+/** Tags an alarm may carry, as CloudWatch allows. */
+const MAX_ALARM_TAGS = 50;
+
+/** The user's alarm that `arn` names (CloudWatch's tagging actions take an ARN). */
+async function alarmByArn(tx: AlarmTx, arn: string): Promise<MetricAlarm> {
+  const name = /^arn:[^:]+:cloudwatch:[^:]*:[^:]*:alarm:(.+)$/.exec(arn)?.[1];
+  const alarm = name === undefined ? null : await tx.get(name);
+  if (alarm === null || alarm.arn !== arn) throw new PhantomError("ResourceNotFoundException", `No alarm with the ARN ${arn}.`);
+  return alarm;
+}
+
+/** Rewrites the alarm's tags, keeping the rest of its configuration and its state. */
+async function retag(tx: AlarmTx, alarm: MetricAlarm, tags: MetricAlarm["tags"], now: Date): Promise<void> {
+  if (tags.length > MAX_ALARM_TAGS) {
+    throw new ValidationError(`An alarm can have at most ${MAX_ALARM_TAGS} tags; this would give ${alarm.name} ${tags.length}.`);
+  }
+  await tx.put({ name: alarm.name, arn: alarm.arn, spec: { ...alarm, tags }, groupId: alarm.groupId }, now, alarm.state);
+}
+
+export const ListTagsForResource: Action = {
+  cacheable: false,
+  async handle(input, ctx) {
+    const alarm = await ctx.store.alarms.write(ctx.user.id, (tx) => alarmByArn(tx, input.ResourceARN as string));
+    return { Tags: alarm.tags.map((t) => ({ Key: t.key, Value: t.value })) };
+  },
+};
+
+export const TagResource: Action = {
+  cacheable: false,
+  async handle(input, ctx) {
+    const added = input.Tags as { Key: string; Value: string }[];
+    await ctx.store.alarms.write(ctx.user.id, async (tx) => {
+      const alarm = await alarmByArn(tx, input.ResourceARN as string);
+      const byKey = new Map(alarm.tags.map((t) => [t.key, t.value]));
+      for (const t of added) byKey.set(t.Key, t.Value);
+      await retag(tx, alarm, [...byKey].map(([key, value]) => ({ key, value })), ctx.now);
+    });
+    return undefined;
+  },
+};
+
+export const UntagResource: Action = {
+  cacheable: false,
+  async handle(input, ctx) {
+    const removed = new Set(input.TagKeys as string[]);
+    await ctx.store.alarms.write(ctx.user.id, async (tx) => {
+      const alarm = await alarmByArn(tx, input.ResourceARN as string);
+      await retag(tx, alarm, alarm.tags.filter((t) => !removed.has(t.key)), ctx.now);
+    });
+    return undefined;
+  },
+};
+
 /** The alarm actions, keyed by their AWS name. */
 export const ALARM_ACTIONS: Readonly<Record<string, Action>> = {
   PutMetricAlarm,
@@ -265,4 +320,7 @@ export const ALARM_ACTIONS: Readonly<Record<string, Action>> = {
   EnableAlarmActions,
   DisableAlarmActions,
   DescribeAlarmHistory,
+  ListTagsForResource,
+  TagResource,
+  UntagResource,
 };
