@@ -71,7 +71,10 @@ class Cluster {
     const url = `${pgTest.url}${pgTest.url.includes("?") ? "&" : "?"}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
     const db = new pg.Pool({ connectionString: url });
     const cloud = await startSimcloudProcess({ capacity: 1000, bootSeconds: 0.5, latencyMs: 40 });
-    const ec2 = new EC2Client({ endpoint: cloud.url, region: "us-east-1", credentials: CLOUD_KEYS, maxAttempts: 1 });
+    // Clients here live through the whole test and may sit idle past a server's 5 s keep-alive;
+    // a request on a socket the server is closing hangs up, and is retried as SDKs do by default
+    // (the calls are reads and SetDesiredCapacity, which may be repeated).
+    const ec2 = new EC2Client({ endpoint: cloud.url, region: "us-east-1", credentials: CLOUD_KEYS, maxAttempts: 3 });
     const c = new Cluster(db, cloud.process, ec2);
     t.after(async () => {
       for (const r of c.replicas) r.client.destroy();
@@ -113,7 +116,7 @@ class Cluster {
   async startReplica(keys: { accessKeyId: string; secretAccessKey: string }): Promise<Replica> {
     const child = new CliProcess(["serve", "--config", this.#config], { PHANTOM_MASTER_KEY: MASTER_KEY, PHANTOM_LOG_LEVEL: "info" });
     const url = (await child.waitFor("serving")).url as string;
-    const replica = { process: child, client: new AutoScalingClient({ endpoint: url, region: "us-east-1", credentials: keys, maxAttempts: 1 }) };
+    const replica = { process: child, client: new AutoScalingClient({ endpoint: url, region: "us-east-1", credentials: keys, maxAttempts: 3 }) };
     this.replicas.push(replica);
     return replica;
   }

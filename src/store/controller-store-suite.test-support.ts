@@ -436,7 +436,7 @@ export function controllerStoreCases(target: StoreTarget): void {
       assert.deepEqual(await store.controller.loadGroups([]), []);
     });
 
-    it("counts the VMs on sites outside a list, per site, user and group, whatever their state", async (t) => {
+    it("counts the VMs and unfinished launches on sites outside a list, per site, user and group, whatever their state", async (t) => {
       const { store, ids } = await openWithUsers(t, ["alice", "bob"]);
       const [alice, bob] = ids as [string, string];
       const [web, db, api] = [group("web"), group("db"), group("api")];
@@ -452,13 +452,23 @@ export function controllerStoreCases(target: StoreTarget): void {
         managedInstance("i-4", db, alice, { site: "old" }),
         managedInstance("i-5", api, bob, { site: "gone" }),
       ]);
+      // Unfinished launches may have made VMs there too: a site with only those is not empty.
+      await store.controller.apply({
+        insertIntents: [
+          { ...intent("t-1", api, bob, 3), site: "gone" },
+          { ...intent("t-2", api, bob, 2), site: "gone" },
+          { ...intent("t-3", db, alice, 4), site: "new" },
+          { ...intent("t-4", web, alice, 1), site: "s1" },
+        ],
+      });
       assert.deepEqual(await store.controller.vmsOutside(["s1"]), [
-        { site: "gone", userName: "alice", groupName: "web", count: 2 },
-        { site: "gone", userName: "bob", groupName: "api", count: 1 },
-        { site: "old", userName: "alice", groupName: "db", count: 1 },
+        { site: "gone", userName: "alice", groupName: "web", count: 2, launching: 0 },
+        { site: "gone", userName: "bob", groupName: "api", count: 1, launching: 5 },
+        { site: "new", userName: "alice", groupName: "db", count: 0, launching: 4 },
+        { site: "old", userName: "alice", groupName: "db", count: 1, launching: 0 },
       ]);
-      assert.deepEqual(await store.controller.vmsOutside(["s1", "gone", "old"]), []);
-      assert.equal((await store.controller.vmsOutside([])).length, 4);
+      assert.deepEqual(await store.controller.vmsOutside(["s1", "gone", "old", "new"]), []);
+      assert.equal((await store.controller.vmsOutside([])).length, 5);
     });
 
     it("keeps one deployment id for every store on the database", async (t) => {
