@@ -67,13 +67,17 @@ import type { ScheduledActionStore } from "./scheduled-action-store.js";
 import type { AlarmStore } from "./alarm-store.js";
 import { createKyselyAlarmStore } from "./kysely-alarm-store.js";
 import { IN_PROCESS_POKES, type ShardPokes } from "./shard-pokes.js";
+import { MAX_IN_LIST, type SqliteGroupReads } from "./sqlite-reads.js";
 
 /**
  * Creates the store over a migrated database. PostgreSQL's pool must parse int8 (bigint and
  * `count(*)`) as numbers, as `openStore` sets it up: the rows are typed with numbers.
  */
-export function createKyselyStore(db: Kysely<Database>, options: { changeLogRetention?: number; pokes?: ShardPokes } = {}): Store {
-  return new KyselyStore(db, options.changeLogRetention, options.pokes ?? IN_PROCESS_POKES);
+export function createKyselyStore(
+  db: Kysely<Database>,
+  options: { changeLogRetention?: number; pokes?: ShardPokes; sqliteReads?: SqliteGroupReads } = {},
+): Store {
+  return new KyselyStore(db, options.changeLogRetention, options.pokes ?? IN_PROCESS_POKES, options.sqliteReads ?? null);
 }
 
 class KyselyStore implements Store {
@@ -93,6 +97,7 @@ class KyselyStore implements Store {
     private readonly db: Kysely<Database>,
     changeLogRetention: number | undefined,
     pokes: ShardPokes,
+    private readonly sqliteReads: SqliteGroupReads | null,
   ) {
     this.pokes = pokes;
     this.users = new Users(db);
@@ -104,7 +109,7 @@ class KyselyStore implements Store {
   }
 
   reads(userId: string): UserReads {
-    return new Reads(this.db, userId);
+    return new Reads(this.db, userId, this.sqliteReads);
   }
 
   write<T>(userId: string, fn: (tx: UserTx) => Promise<T>): Promise<T> {
@@ -142,6 +147,12 @@ class Reads implements UserReads {
   constructor(
     protected readonly db: Kysely<Database>,
     protected readonly userId: string,
+    /**
+     * SQLite only: DescribeAutoScalingGroups' reads without Kysely (`sqlite-reads.ts`). They run
+     * holding Kysely's one connection, so they never see a transaction's uncommitted writes,
+     * and synchronously, so their statements see one snapshot.
+     */
+    private readonly sqliteReads: SqliteGroupReads | null = null,
   ) {}
 
   async listLaunchConfigurations(names: readonly string[] | null, page: Page): Promise<PageOf<LaunchConfiguration>> {
@@ -180,6 +191,11 @@ class Reads implements UserReads {
     const limit = checkedLimit(page);
     const pairs = tags?.pairs ?? [];
     if (hasEmptyList(names, tags?.keys, tags?.values, ...pairs.map((p) => p.values))) return EMPTY_PAGE;
+    const fast = this.sqliteReads;
+    if (fast !== null && tags === null && (names === null || names.length <= MAX_IN_LIST)) {
+      const groups = await this.db.connection().execute(async () => fast.groupsPage(this.userId, names, page, limit));
+      return pageOf(groups, limit, (g) => g.name);
+    }
     let query = this.db.selectFrom("groups").selectAll().where("user_id", "=", this.userId);
     if (names !== null) query = query.where("name", "in", names);
     // One EXISTS per condition: all must hold, each on some tag of the group.
@@ -200,6 +216,8 @@ class Reads implements UserReads {
 
   async instancesOfGroups(groupIds: readonly string[]): Promise<Instance[]> {
     if (groupIds.length === 0) return [];
+    const fast = this.sqliteReads;
+    if (fast !== null) return this.db.connection().execute(async () => fast.instancesOfGroups(this.userId, groupIds));
     const rows = await this.instances().where("i.group_id", "in", groupIds).orderBy("g.name").orderBy("i.id").execute();
     return rows.map(toInstance);
   }
@@ -384,7 +402,8 @@ class Tx extends Reads implements UserTx {
     private readonly trx: Transaction<Database>,
     userId: string,
   ) {
-    super(trx, userId);
+    // Inside the transaction, which holds the connection: through Kysely only.
+    super(trx, userId, null);
   }
 
   async insertLaunchConfiguration(lc: LaunchConfiguration): Promise<void> {

@@ -24,6 +24,7 @@ import type { Database } from "./schema.js";
 import { createKyselyStore } from "./kysely-store.js";
 import { PostgresShardPokes } from "./shard-pokes.js";
 import { withStatementCache } from "./statement-cache.js";
+import { SqliteGroupReads } from "./sqlite-reads.js";
 import { migrateToLatest } from "./migrations/index.js";
 import { errorText } from "./db-errors.js";
 
@@ -74,7 +75,7 @@ async function openSqlite(path: string, storeOptions: StoreOptions): Promise<Sto
   database.pragma("busy_timeout = 5000");
   database.pragma("synchronous = NORMAL");
   const db = new Kysely<Database>({ dialect: new PhantomSqliteDialect({ database: withStatementCache(database) }) });
-  return migrated(db, storeOptions);
+  return migrated(db, { ...storeOptions, sqliteReads: new SqliteGroupReads(database) });
 }
 
 /**
