@@ -49,7 +49,7 @@ import type {
 import type { ActivitiesTable, Database, GroupRow, InstancesTable } from "./schema.js";
 import { isPostgres } from "./migrations/column-types.js";
 import { BatchSql, chunked, type SqlType } from "./batch-sql.js";
-import { VM_VIEW_COLUMNS, activityColumns, groupColumns, managedInstanceColumns, toGroup, toPolicy, toSiteBackoff } from "./rows.js";
+import { GROUP_RECORD_COLUMNS, VM_VIEW_COLUMNS, activityColumns, groupColumns, managedInstanceColumns, toGroup, toPolicy, toSiteBackoff } from "./rows.js";
 
 /** `meta` keys. */
 const DEPLOYMENT_ID = "deployment_id";
@@ -67,27 +67,7 @@ const IDS_PER_QUERY = 1_000;
 export const DEFAULT_CHANGE_LOG_RETENTION = 10_000;
 
 /** Columns read into {@link toGroup} (and the owner and version of an `OwnedGroup`). */
-const GROUP_COLUMNS = [
-  "id",
-  "user_id",
-  "name",
-  "arn",
-  "launch_configuration_name",
-  "launch_configuration_base",
-  "min_size",
-  "max_size",
-  "desired_capacity",
-  "default_cooldown",
-  "health_check_type",
-  "health_check_grace_period",
-  "definition",
-  "clouds",
-  "status",
-  "created_at",
-  "extra",
-  "version",
-  "scaled_at",
-] as const satisfies readonly (keyof GroupRow)[];
+const GROUP_COLUMNS = [...GROUP_RECORD_COLUMNS, "version"] as const satisfies readonly (keyof GroupRow)[];
 
 /**
  * The columns of a VM in its group's document, in the order {@link toManagedInstance} reads

@@ -121,8 +121,30 @@ export function groupColumns(group: Group): Omit<GroupsTable, "id" | "user_id" |
   };
 }
 
+/** The group columns {@link toGroup} reads, in this order. */
+export const GROUP_RECORD_COLUMNS = [
+  "id",
+  "user_id",
+  "name",
+  "arn",
+  "launch_configuration_name",
+  "launch_configuration_base",
+  "min_size",
+  "max_size",
+  "desired_capacity",
+  "default_cooldown",
+  "health_check_type",
+  "health_check_grace_period",
+  "definition",
+  "clouds",
+  "status",
+  "created_at",
+  "extra",
+  "scaled_at",
+] as const satisfies readonly (keyof GroupRow)[];
+
 /** A group from its row and its tags (sorted by key). */
-export function toGroup(row: Omit<GroupRow, "version">, tags: GroupTag[]): Group {
+export function toGroup(row: Pick<GroupRow, (typeof GROUP_RECORD_COLUMNS)[number]>, tags: GroupTag[]): Group {
   return {
     id: row.id,
     name: row.name,

@@ -16,7 +16,7 @@
 import type { Database, Statement } from "better-sqlite3";
 import type { Group, GroupTag, Instance } from "../core/types.js";
 import type { Page } from "./store.js";
-import { INSTANCE_VIEW_COLUMNS, toGroup, toInstance } from "./rows.js";
+import { GROUP_RECORD_COLUMNS, INSTANCE_VIEW_COLUMNS, toGroup, toInstance } from "./rows.js";
 
 /** The most values an `in` list of these reads takes; longer lists are a caller's bug. */
 export const MAX_IN_LIST = 4096;
