@@ -18,9 +18,9 @@ describe("removedSitesMessage", () => {
 
   it("names each site, its VM count, and each group with its user and count, and says what to do", () => {
     const message = removedSitesMessage([
-      { site: "gone", userName: "alice", groupName: "web", count: 2 },
-      { site: "gone", userName: "bob", groupName: "api", count: 1 },
-      { site: "old", userName: "alice", groupName: "db", count: 1 },
+      { site: "gone", userName: "alice", groupName: "web", count: 2, launching: 0 },
+      { site: "gone", userName: "bob", groupName: "api", count: 1, launching: 0 },
+      { site: "old", userName: "alice", groupName: "db", count: 1, launching: 0 },
     ]);
     assert.equal(
       message,

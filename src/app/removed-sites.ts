@@ -17,8 +17,8 @@ export function removedSitesMessage(holdings: readonly SiteHolding[]): string | 
   for (const h of holdings) bySite.set(h.site, [...(bySite.get(h.site) ?? []), h]);
   const sites = [...bySite].map(([site, groups]) => {
     const total = groups.reduce((n, g) => n + g.count, 0);
-    const launching = groups.reduce((n, g) => n + (g.launching ?? 0), 0);
-    const which = groups.map((g) => `${g.userName}/${g.groupName} (${g.count}${g.launching ? `, ${g.launching} being launched` : ""})`).join(", ");
+    const launching = groups.reduce((n, g) => n + g.launching, 0);
+    const which = groups.map((g) => `${g.userName}/${g.groupName} (${g.count}${g.launching > 0 ? `, ${g.launching} being launched` : ""})`).join(", ");
     const being = launching > 0 ? ` and has launches of ${launching} unfinished` : "";
     return `site '${site}' is no longer configured but holds ${total} VM${total === 1 ? "" : "s"}${being}: ${which}`;
   });

@@ -120,7 +120,7 @@ export interface SiteHolding {
   /** VMs recorded on the site. */
   readonly count: number;
   /** VMs asked for by launches not yet finished on the site (which may have made them). */
-  readonly launching?: number;
+  readonly launching: number;
 }
 
 /** A shard's lease as its holder knows it: writes for the shard are fenced by `epoch`. */

@@ -260,10 +260,10 @@ export async function removeAlarmActions(ctx: ActionContext, arns: readonly stri
 /** Tags an alarm may carry, as CloudWatch allows. */
 const MAX_ALARM_TAGS = 50;
 
-/** The user's alarm that `arn` names (CloudWatch's tagging actions take an ARN). */
-async function alarmByArn(tx: AlarmTx, arn: string): Promise<MetricAlarm> {
+/** The user's alarm that `arn` names, found by its name with `get` (CloudWatch's tagging actions take an ARN). */
+async function alarmByArn(get: (name: string) => Promise<MetricAlarm | null>, arn: string): Promise<MetricAlarm> {
   const name = /^arn:[^:]+:cloudwatch:[^:]*:[^:]*:alarm:(.+)$/.exec(arn)?.[1];
-  const alarm = name === undefined ? null : await tx.get(name);
+  const alarm = name === undefined ? null : await get(name);
   if (alarm === null || alarm.arn !== arn) throw new PhantomError("ResourceNotFoundException", `No alarm with the ARN ${arn}.`);
   return alarm;
 }
@@ -279,7 +279,9 @@ async function retag(tx: AlarmTx, alarm: MetricAlarm, tags: MetricAlarm["tags"],
 export const ListTagsForResource: Action = {
   cacheable: false,
   async handle(input, ctx) {
-    const alarm = await ctx.store.alarms.write(ctx.user.id, (tx) => alarmByArn(tx, input.ResourceARN as string));
+    // A read: the alarm is looked up without a write transaction.
+    const byName = async (name: string) => (await ctx.store.alarms.list(ctx.user.id, { names: [name] }, { limit: 1 })).items[0] ?? null;
+    const alarm = await alarmByArn(byName, input.ResourceARN as string);
     return { Tags: alarm.tags.map((t) => ({ Key: t.key, Value: t.value })) };
   },
 };
@@ -289,7 +291,7 @@ export const TagResource: Action = {
   async handle(input, ctx) {
     const added = input.Tags as { Key: string; Value: string }[];
     await ctx.store.alarms.write(ctx.user.id, async (tx) => {
-      const alarm = await alarmByArn(tx, input.ResourceARN as string);
+      const alarm = await alarmByArn((name) => tx.get(name), input.ResourceARN as string);
       const byKey = new Map(alarm.tags.map((t) => [t.key, t.value]));
       for (const t of added) byKey.set(t.Key, t.Value);
       await retag(tx, alarm, [...byKey].map(([key, value]) => ({ key, value })), ctx.now);
@@ -303,7 +305,7 @@ export const UntagResource: Action = {
   async handle(input, ctx) {
     const removed = new Set(input.TagKeys as string[]);
     await ctx.store.alarms.write(ctx.user.id, async (tx) => {
-      const alarm = await alarmByArn(tx, input.ResourceARN as string);
+      const alarm = await alarmByArn((name) => tx.get(name), input.ResourceARN as string);
       await retag(tx, alarm, alarm.tags.filter((t) => !removed.has(t.key)), ctx.now);
     });
     return undefined;
