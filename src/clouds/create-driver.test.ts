@@ -23,7 +23,7 @@ describe("createDriver", () => {
     assert.equal(launched.length, 2);
     assert.equal((await sierra!.launch({ credentials: null, spec, count: 5, token: "t", tags: { g: "1" } })).length, 1);
     now.ms = 5000;
-    assert.deepEqual((await hotel!.describe(null, { tag: { key: "g", value: "1" } })).map((v) => v.state), ["running", "running"]);
+    assert.deepEqual((await hotel!.describe(null, { tag: { key: "g", values: ["1"] } })).map((v) => v.state), ["running", "running"]);
   });
 
   it("passes the fault knobs on", async () => {

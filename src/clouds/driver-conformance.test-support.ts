@@ -12,6 +12,7 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import {
   isCloudError,
+  MAX_TAG_VALUES,
   VM_TAGS,
   type CloudDriver,
   type CloudVm,
@@ -89,7 +90,7 @@ export function driverConformance(
       [VM_TAGS.group]: group,
       [VM_TAGS.groupName]: "conformance",
     };
-    const byGroup = (value = group): DescribeFilter => ({ tag: { key: VM_TAGS.group, value } });
+    const byGroup = (value = group): DescribeFilter => ({ tag: { key: VM_TAGS.group, values: [value] } });
     return {
       fx,
       group,
@@ -201,11 +202,25 @@ export function driverConformance(
         assert.deepEqual(await c.describe(c.byGroup(randomUUID())), []);
       });
 
+      // A replica lists the VMs of the shards it holds: one tag, many values, more than EC2
+      // takes in one filter (200).
+      test("finds the VMs whose tag has any of the values, however many values", async (t) => {
+        const c = await open(t);
+        const mine = await c.launch(2);
+        const otherGroup = randomUUID();
+        const theirs = await c.launch(1, { tags: { [VM_TAGS.group]: otherGroup } });
+        const absent = Array.from({ length: MAX_TAG_VALUES }, () => randomUUID());
+        const values = [...absent.slice(0, 100), c.group, ...absent.slice(100), otherGroup];
+        assert.deepEqual(ids(await c.describe({ tag: { key: VM_TAGS.group, values } })), ids([...mine, ...theirs]));
+        assert.deepEqual(ids(await c.describe({ tag: { key: VM_TAGS.group, values: [otherGroup, otherGroup] } })), ids(theirs));
+      });
+
       // EC2's DescribeInstances lists every instance when given no ids: a driver must not pass that on.
-      test("returns nothing for an empty id list", async (t) => {
+      test("returns nothing for an empty id list or an empty list of tag values", async (t) => {
         const c = await open(t);
         await c.launch(1);
         assert.deepEqual(await c.describe({ ids: [] }), []);
+        assert.deepEqual(await c.describe({ tag: { key: VM_TAGS.group, values: [] } }), []);
       });
     });
 

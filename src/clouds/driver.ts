@@ -7,7 +7,7 @@
  *   VMs, never more (EC2's `ClientToken`). It may launch fewer VMs than asked when the cloud
  *   runs out of room (at least one, or it throws a `capacity` error).
  * - {@link CloudDriver.describe} lists VMs in one batched call per (site, credentials): all
- *   VMs carrying an owner tag, or the given ids. Never one call per VM.
+ *   VMs carrying a tag with one of a few values, or the given ids. Never one call per VM.
  * - {@link CloudDriver.terminate} is idempotent: a VM that is already gone is success.
  *
  * Errors are classified once, here, into {@link CloudErrorKind}s; the controller decides on
@@ -113,10 +113,16 @@ export interface LaunchRequest {
   readonly tags: Readonly<Record<string, string>>;
 }
 
-/** Which VMs to list: those carrying tag `key` = `value`, or the given ids. */
+/**
+ * Which VMs to list: those carrying tag `key` with any of `values` (at most
+ * {@link MAX_TAG_VALUES}), or the given ids.
+ */
 export type DescribeFilter =
-  | { readonly tag: { readonly key: string; readonly value: string } }
+  | { readonly tag: { readonly key: string; readonly values: readonly string[] } }
   | { readonly ids: readonly string[] };
+
+/** Most values of one tag filter: EC2 takes 200 values per filter. */
+export const MAX_TAG_VALUES = 200;
 
 /** One cloud site. A driver instance serves exactly one configured site. */
 export interface CloudDriver {

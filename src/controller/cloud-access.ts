@@ -138,7 +138,7 @@ export class CloudAccess {
       if (credentials === undefined) return { site, userId, result: { error: NO_CREDENTIALS } };
     }
     try {
-      const vms = await driver.describe(credentials, { tag: { key: VM_TAGS.deployment, value: deploymentId } });
+      const vms = await driver.describe(credentials, { tag: { key: VM_TAGS.deployment, values: [deploymentId] } });
       this.observe(site, "describe", "ok");
       return { site, userId, result: { vms: new Map(vms.map((vm) => [vm.id, vm])) } };
     } catch (e) {

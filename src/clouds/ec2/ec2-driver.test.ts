@@ -256,7 +256,7 @@ describe("Ec2Driver.describe", () => {
       { Reservations: [], NextToken: "" },
     ];
     const { driver, port } = stubbed((_, i) => pages[i]);
-    const vms = await driver.describe(ALICE, { tag: { key: "phantom:group", value: "g1" } });
+    const vms = await driver.describe(ALICE, { tag: { key: "phantom:group", values: ["g1"] } });
     assert.deepEqual(vms.map((v) => v.id), ["i-1", "i-2", "i-3"]);
     const filter = [{ Name: "tag:phantom:group", Values: ["g1"] }];
     assert.deepEqual(port.calls.map((c) => c.input), [
@@ -268,7 +268,7 @@ describe("Ec2Driver.describe", () => {
 
   it("escapes wildcards in a tag value: it is meant literally", async () => {
     const { driver, port } = stubbed(() => ({ Reservations: [] }));
-    await driver.describe(ALICE, { tag: { key: "k", value: "a*b?c\\d" } });
+    await driver.describe(ALICE, { tag: { key: "k", values: ["a*b?c\\d"] } });
     assert.deepEqual((port.calls[0]!.input as DescribeInstancesRequest).Filters, [{ Name: "tag:k", Values: ["a\\*b\\?c\\\\d"] }]);
   });
 

@@ -6,7 +6,7 @@
  * - `launch` is one `RunInstances` (`MinCount` 1, `MaxCount` the count) whose `ClientToken` is
  *   the launch's token, so EC2 itself makes a repeated launch return the first one's VMs.
  * - `describe` is one logical `DescribeInstances` per call: a tag filter, or the ids as an
- *   `instance-id` filter in batches of {@link DESCRIBE_BATCH}, following `NextToken`. A filter,
+ *   `instance-id` filter, its values in batches of {@link DESCRIBE_BATCH}, following `NextToken`. A filter,
  *   unlike `InstanceIds`, does not fail the whole call when one id is unknown.
  * - `terminate` is `TerminateInstances` in batches of {@link TERMINATE_BATCH}. EC2 fails the
  *   whole call when one id is unknown or malformed; those ids are gone (success), so they are
@@ -144,8 +144,10 @@ export class Ec2Driver implements CloudDriver {
     const found = new Map<string, CloudVm>();
     if ("tag" in filter) {
       // EC2 reads `*` and `?` in filter values as wildcards; a tag value is meant literally.
-      const value = filter.tag.value.replace(/[\\*?]/g, "\\$&");
-      await this.#describePages(port, { Name: `tag:${filter.tag.key}`, Values: [value] }, found);
+      const values = [...new Set(filter.tag.values)].map((v) => v.replace(/[\\*?]/g, "\\$&"));
+      for (let i = 0; i < values.length; i += DESCRIBE_BATCH) {
+        await this.#describePages(port, { Name: `tag:${filter.tag.key}`, Values: values.slice(i, i + DESCRIBE_BATCH) }, found);
+      }
     } else {
       const ids = [...new Set(filter.ids)];
       for (let i = 0; i < ids.length; i += DESCRIBE_BATCH) {

@@ -49,6 +49,6 @@ it("ec2 → phantom simcloud: takes a tag value literally, * and ? included", as
   await launch("ab");
   const [question] = await launch("b?");
   await launch("bc");
-  assert.deepEqual((await fx.driver.describe(alice, { tag: { key: "group", value: "a*" } })).map((v) => v.id), [star!.id]);
-  assert.deepEqual((await fx.driver.describe(alice, { tag: { key: "group", value: "b?" } })).map((v) => v.id), [question!.id]);
+  assert.deepEqual((await fx.driver.describe(alice, { tag: { key: "group", values: ["a*"] } })).map((v) => v.id), [star!.id]);
+  assert.deepEqual((await fx.driver.describe(alice, { tag: { key: "group", values: ["b?"] } })).map((v) => v.id), [question!.id]);
 });

@@ -55,14 +55,14 @@ describe("FakeDriver", () => {
     fake.nextLaunchErrors.push(capacityError());
     await assert.rejects(fake.launch(request(1, "a")));
     const [vm] = await fake.launch(request(1, "b"));
-    await fake.describe(null, { tag: { key: "group", value: "g" } });
+    await fake.describe(null, { tag: { key: "group", values: ["g"] } });
     const ids = [vm!.id];
     await fake.terminate(null, ids);
     ids.push("i-0123456789abcdef0");
     assert.deepEqual(fake.calls, [
       { method: "launch", request: request(1, "a") },
       { method: "launch", request: request(1, "b") },
-      { method: "describe", credentials: null, filter: { tag: { key: "group", value: "g" } } },
+      { method: "describe", credentials: null, filter: { tag: { key: "group", values: ["g"] } } },
       { method: "terminate", credentials: null, ids: [vm!.id] },
     ]);
   });
@@ -97,10 +97,10 @@ describe("FakeDriver", () => {
     await fake.launch({ ...request(1, "a"), credentials: alice });
     const denied = new CloudError("auth", "AuthFailure", "AuthFailure: bad key");
     fake.describeErrorsFor.set("AKIAALICE", denied);
-    await assert.rejects(fake.describe(alice, { tag: { key: "group", value: "g" } }), (e) => e === denied);
-    assert.deepEqual(await fake.describe(bob, { tag: { key: "group", value: "g" } }), []);
+    await assert.rejects(fake.describe(alice, { tag: { key: "group", values: ["g"] } }), (e) => e === denied);
+    assert.deepEqual(await fake.describe(bob, { tag: { key: "group", values: ["g"] } }), []);
     fake.describeErrorsFor.delete("AKIAALICE");
-    assert.equal((await fake.describe(alice, { tag: { key: "group", value: "g" } })).length, 1);
+    assert.equal((await fake.describe(alice, { tag: { key: "group", values: ["g"] } })).length, 1);
   });
 
   it("boots VMs launched after setBootSeconds that slowly, and leaves those launched before alone", async () => {

@@ -140,7 +140,7 @@ describe("OpenStackDriver", () => {
   describe("tokens", () => {
     it("issues one token per credentials, shared by concurrent calls and reused until shortly before it expires", async () => {
       const { port, driver, advance } = setup();
-      await Promise.all([driver.describe(alice, { tag: { key: "g", value: "x" } }), driver.describe(alice, { ids: ["a"] })]);
+      await Promise.all([driver.describe(alice, { tag: { key: "g", values: ["x"] } }), driver.describe(alice, { ids: ["a"] })]);
       assert.equal(port.count("issueToken"), 1);
       advance(HOUR - 3 * 60_000);
       await driver.describe(alice, { ids: ["a"] });
@@ -341,7 +341,7 @@ describe("OpenStackDriver", () => {
       port.pageSize = 2;
       for (let i = 0; i < 5; i++) port.servers.push(novaServer(`s${i}`, `phantom-t${i}`, "ACTIVE", { [VM_TAGS.group]: i % 2 === 0 ? "even" : "odd" }));
       port.servers.push(novaServer("theirs", "web-1", "ACTIVE", { [VM_TAGS.group]: "even" }));
-      const even = await driver.describe(alice, { tag: { key: VM_TAGS.group, value: "even" } });
+      const even = await driver.describe(alice, { tag: { key: VM_TAGS.group, values: ["even"] } });
       assert.deepEqual(even.map((v) => v.id), ["s0", "s2", "s4"]);
       const listed = port.calls.filter((c) => c.method === "listServers").map((c) => c.arg);
       assert.deepEqual(listed, [

@@ -190,11 +190,11 @@ export class OpenStackDriver implements CloudDriver {
   /** {@inheritDoc CloudDriver.describe} */
   async describe(credentials: DriverCredentials | null, filter: DescribeFilter): Promise<CloudVm[]> {
     const openstack = this.#credentials(credentials);
-    if ("ids" in filter && filter.ids.length === 0) return [];
+    if (("ids" in filter ? filter.ids : filter.tag.values).length === 0) return [];
     const servers = await this.#withScope(openstack, (scope) => this.#listServers(scope, `^${SERVER_NAME_PREFIX}`));
     const wanted =
       "tag" in filter
-        ? (s: NovaServer) => s.metadata[filter.tag.key] === filter.tag.value
+        ? ((key: string, values: ReadonlySet<string>) => (s: NovaServer) => values.has(s.metadata[key] ?? ""))(filter.tag.key, new Set(filter.tag.values))
         : ((ids: ReadonlySet<string>) => (s: NovaServer) => ids.has(s.id))(new Set(filter.ids));
     return servers.filter(wanted).map((s) => this.#vm(s));
   }

@@ -123,10 +123,10 @@ describe("openstack → phantom simcloud --openstack", () => {
       const { port, count } = counted();
       const driver = sim.driver({}, { port });
       await launchOf(driver, 1);
-      await driver.describe(alice, { tag: { key: VM_TAGS.group, value: "g" } });
+      await driver.describe(alice, { tag: { key: VM_TAGS.group, values: ["g"] } });
       assert.equal(count("issueToken"), 1);
       sim.simcloud.openstack!.keystone.revokeTokens();
-      assert.equal((await driver.describe(alice, { tag: { key: VM_TAGS.group, value: "g" } })).length, 1);
+      assert.equal((await driver.describe(alice, { tag: { key: VM_TAGS.group, values: ["g"] } })).length, 1);
       assert.equal(count("issueToken"), 2);
       // The launch's look for the token's servers, the first listing, and the one refused with 401, made again.
       assert.equal(count("listServers"), 4);
@@ -172,7 +172,7 @@ describe("openstack → phantom simcloud --openstack", () => {
         [0, 1].map(() => ["3b9d1c6a-8e2f-4a7b-b5c4-0f1e2d3c4b52", "3", "alice-key", "5a3c9e1f-2b4d-4c6e-8f0a-1b2c3d4e5f63"]),
       );
       sim.advance(30_000);
-      assert.deepEqual((await driver.describe(alice, { tag: { key: VM_TAGS.group, value: "g" } })).map((v) => [v.state, v.instanceType]), [
+      assert.deepEqual((await driver.describe(alice, { tag: { key: VM_TAGS.group, values: ["g"] } })).map((v) => [v.state, v.instanceType]), [
         ["running", "m1.medium"],
         ["running", "m1.medium"],
       ]);
@@ -201,7 +201,7 @@ describe("openstack → phantom simcloud --openstack", () => {
     const driver = sim.driver({}, { port });
     assert.equal((await launchOf(driver, 1001)).length, 1001);
     const before = count("listServers");
-    assert.equal((await driver.describe(alice, { tag: { key: VM_TAGS.group, value: "g" } })).length, 1001);
+    assert.equal((await driver.describe(alice, { tag: { key: VM_TAGS.group, values: ["g"] } })).length, 1001);
     assert.equal(count("listServers") - before, 2);
   });
 

@@ -41,9 +41,9 @@ describe("SimulatedCloud", () => {
       );
       assert.deepEqual(vms[0]!.launchedAt, new Date(T0));
       advance(30 * SECOND - 1);
-      assert.deepEqual(states(await cloud.describeInstances("a", { tag: { key: "group", value: "g" } })), ["pending", "pending", "pending"]);
+      assert.deepEqual(states(await cloud.describeInstances("a", { tag: { key: "group", values: ["g"] } })), ["pending", "pending", "pending"]);
       advance(1);
-      assert.deepEqual(states(await cloud.describeInstances("a", { tag: { key: "group", value: "g" } })), ["running", "running", "running"]);
+      assert.deepEqual(states(await cloud.describeInstances("a", { tag: { key: "group", values: ["g"] } })), ["running", "running", "running"]);
     });
 
     it("gives unique ids across a large launch and the same ids for the same seed", async () => {
@@ -177,8 +177,8 @@ describe("SimulatedCloud", () => {
       cloud.setLaunchFailureRate(1);
       await cloud.runInstances("a", run(1, { tags: { when: "after" } }));
       advance(30 * SECOND);
-      assert.deepEqual(states(await cloud.describeInstances("a", { tag: { key: "when", value: "before" } })), ["running"]);
-      assert.deepEqual(states(await cloud.describeInstances("a", { tag: { key: "when", value: "after" } })), ["terminated"]);
+      assert.deepEqual(states(await cloud.describeInstances("a", { tag: { key: "when", values: ["before"] } })), ["running"]);
+      assert.deepEqual(states(await cloud.describeInstances("a", { tag: { key: "when", values: ["after"] } })), ["terminated"]);
       assert.throws(() => cloud.setLaunchFailureRate(2), RangeError);
     });
   });
@@ -190,9 +190,9 @@ describe("SimulatedCloud", () => {
       const h = await cloud.runInstances("a", run(1, { tags: { group: "h", user: "u" } }));
       await cloud.runInstances("b", run(1, { tags: { group: "g", user: "u" } }));
       const ids = (vms: readonly { id: string }[]) => vms.map((v) => v.id);
-      assert.deepEqual(ids(await cloud.describeInstances("a", { tag: { key: "group", value: "g" } })), ids(g));
-      assert.deepEqual(ids(await cloud.describeInstances("a", { tag: { key: "user", value: "u" } })), ids([...g, ...h]));
-      assert.deepEqual(await cloud.describeInstances("a", { tag: { key: "group", value: "nope" } }), []);
+      assert.deepEqual(ids(await cloud.describeInstances("a", { tag: { key: "group", values: ["g"] } })), ids(g));
+      assert.deepEqual(ids(await cloud.describeInstances("a", { tag: { key: "user", values: ["u"] } })), ids([...g, ...h]));
+      assert.deepEqual(await cloud.describeInstances("a", { tag: { key: "group", values: ["nope"] } }), []);
       assert.deepEqual(ids(await cloud.describeInstances("a", { ids: [h[0]!.id, "i-00000000000000000", g[0]!.id, h[0]!.id] })), [h[0]!.id, g[0]!.id]);
       assert.deepEqual(await cloud.describeInstances("a", { ids: [] }), []);
       assert.deepEqual(ids(await cloud.describeInstances("a")), ids([...g, ...h]));
@@ -228,10 +228,10 @@ describe("SimulatedCloud", () => {
       const [vm] = await cloud.runInstances("a", run(1, { token: "t" }));
       await cloud.terminateInstances("a", [vm!.id]);
       advance(600 * SECOND - 1);
-      assert.deepEqual(states(await cloud.describeInstances("a", { tag: { key: "group", value: "g" } })), ["terminated"]);
+      assert.deepEqual(states(await cloud.describeInstances("a", { tag: { key: "group", values: ["g"] } })), ["terminated"]);
       assert.deepEqual((await cloud.runInstances("a", run(1, { token: "t" }))).map((v) => v.id), [vm!.id], "the token still names it");
       advance(1);
-      assert.deepEqual(await cloud.describeInstances("a", { tag: { key: "group", value: "g" } }), []);
+      assert.deepEqual(await cloud.describeInstances("a", { tag: { key: "group", values: ["g"] } }), []);
       assert.deepEqual(await cloud.describeInstances("a", { ids: [vm!.id] }), []);
       assert.deepEqual(cloud.counts("a"), { pending: 0, running: 0, stopping: 0, stopped: 0, "shutting-down": 0, terminated: 0 });
       assert.deepEqual(await cloud.terminateInstances("a", [vm!.id]), [{ id: vm!.id, previousState: null, currentState: null }]);
@@ -364,10 +364,10 @@ describe("SimulatedCloud", () => {
     const { cloud, advance } = cloudAt({ capacity: 100_000 });
     for (let i = 0; i < 100; i++) await cloud.runInstances("a", run(1000, { tags: { owner: "me", group: `g${i % 10}` } }));
     advance(30 * SECOND);
-    const all = await cloud.describeInstances("a", { tag: { key: "owner", value: "me" } });
+    const all = await cloud.describeInstances("a", { tag: { key: "owner", values: ["me"] } });
     assert.equal(all.length, 100_000);
     assert.ok(all.every((v) => v.state === "running"));
-    assert.equal((await cloud.describeInstances("a", { tag: { key: "group", value: "g3" } })).length, 10_000);
+    assert.equal((await cloud.describeInstances("a", { tag: { key: "group", values: ["g3"] } })).length, 10_000);
     await assert.rejects(cloud.runInstances("b", run(1)), (e) => isCloudError(e, "capacity"));
   });
 });

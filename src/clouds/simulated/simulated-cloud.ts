@@ -386,7 +386,7 @@ export class SimulatedCloud {
   /**
    * Lists `account`'s VMs carrying a tag, or with the given ids (unknown ids are left out,
    * repeated ones listed once, in the order asked), or, without a filter, all of them.
-   * Terminated VMs are listed until their retention ends. Tag matches come in launch order.
+   * Terminated VMs are listed until their retention ends. Tag matches come in launch order, value by value.
    * @throws CloudError `transient` (injected faults).
    */
   async describeInstances(account: string, filter?: DescribeFilter): Promise<SimulatedVm[]> {
@@ -405,11 +405,13 @@ export class SimulatedCloud {
       }
       return out;
     }
-    const launches = acc.launchesByTag.get(tagIndexKey(filter.tag.key, filter.tag.value));
     const out: SimulatedVm[] = [];
-    if (launches === undefined) return out;
-    for (const launch of launches) {
-      for (const vm of launch.vms) if (!vm.forgotten) out.push(this.snapshot(vm, now));
+    for (const value of new Set(filter.tag.values)) {
+      const launches = acc.launchesByTag.get(tagIndexKey(filter.tag.key, value));
+      if (launches === undefined) continue;
+      for (const launch of launches) {
+        for (const vm of launch.vms) if (!vm.forgotten) out.push(this.snapshot(vm, now));
+      }
     }
     return out;
   }

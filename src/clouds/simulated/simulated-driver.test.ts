@@ -30,7 +30,7 @@ describe("SimulatedDriver", () => {
     const driver = new SimulatedDriver("hotel", cloud);
     const [launched] = await driver.launch({ credentials, spec, count: 1, token: "t", tags: { a: "1" } });
     assert.deepEqual(Object.keys(launched!).sort(), ["id", "instanceType", "launchedAt", "state", "tags"]);
-    const [described] = await driver.describe(credentials, { tag: { key: "a", value: "1" } });
+    const [described] = await driver.describe(credentials, { tag: { key: "a", values: ["1"] } });
     assert.deepEqual(described, { id: launched!.id, state: "running", launchedAt: new Date(0), instanceType: "m1.small", tags: { a: "1" } });
   });
 });

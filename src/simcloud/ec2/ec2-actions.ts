@@ -160,7 +160,7 @@ export const EC2_ACTIONS: Readonly<Record<string, Ec2Action>> = {
 
 /**
  * The account's VMs a listing starts from, in one cloud call: the ids asked (all must exist,
- * as on EC2), else those of a plain `tag:<key>` filter (the cloud's tag index), else all.
+ * as on EC2), else those of a `tag:<key>` filter without wildcards (the cloud's tag index), else all.
  */
 async function list(cloud: SimulatedCloud, account: string, input: ListInput): Promise<SimulatedVm[]> {
   if (input.InstanceIds !== undefined && input.InstanceIds.length > 0) {
@@ -172,10 +172,10 @@ async function list(cloud: SimulatedCloud, account: string, input: ListInput): P
     return vms;
   }
   const tagFilter = input.Filters?.find(
-    (f) => f.Name?.startsWith("tag:") === true && f.Values?.length === 1 && !hasWildcard(f.Values[0]!),
+    (f) => f.Name?.startsWith("tag:") === true && f.Values !== undefined && f.Values.length > 0 && !f.Values.some(hasWildcard),
   );
   if (tagFilter !== undefined) {
-    return cloud.describeInstances(account, { tag: { key: tagFilter.Name!.slice(4), value: literalValue(tagFilter.Values![0]!) } });
+    return cloud.describeInstances(account, { tag: { key: tagFilter.Name!.slice(4), values: tagFilter.Values!.map(literalValue) } });
   }
   return cloud.describeInstances(account);
 }
