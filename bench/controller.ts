@@ -111,7 +111,7 @@ async function seed(store: Store, userId: string, clouds: ReadonlyMap<string, La
     await insertLaunchConfigurations(tx, SITES, (site) => (OPENSTACK && site === OPENSTACK_SITE ? IMAGES[0]!.name : "ami-12345678"));
     for (const g of [...groups, big]) await tx.insertGroup(g);
   });
-  await seedRunningVms(store, userId, groups, clouds, (site, token) =>
+  await seedRunningVms(store, userId, groups, clouds, config.controller.shards, (site, token) =>
     OPENSTACK && site === OPENSTACK_SITE
       ? {
           account: BENCH_PROJECT,
@@ -346,7 +346,7 @@ const hugeClouds = SITES.map((site, i) => ({ site, max: i === SITES.length - 1 ?
 async function seedHuge(name: string): Promise<{ group: Group; loadMs: number }> {
   const group = benchGroup(name, hugeClouds, HUGE, HUGE);
   await store.write(user.id, (tx) => tx.insertGroup(group));
-  await seedRunningVms(store, user.id, [group], launchers);
+  await seedRunningVms(store, user.id, [group], launchers, config.controller.shards);
   const loaded = await timedPass();
   if (loaded.report.launchRequests + loaded.report.terminated > 0) throw new Error(`${name} is not steady: ${JSON.stringify(loaded.report)}`);
   return { group, loadMs: loaded.wallMs };

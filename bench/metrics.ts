@@ -247,13 +247,13 @@ const SEEDED_MINUTES = 5;
 const PUT_CHUNK = 1_000;
 
 /** The groups in the store, and their VMs launched on the clouds and recorded as in service (as bench/controller.ts). */
-async function seed(store: Store, userId: string, clouds: ReadonlyMap<string, SimulatedCloud>): Promise<{ groups: Group[]; vms: Map<string, string[]> }> {
+async function seed(store: Store, userId: string, clouds: ReadonlyMap<string, SimulatedCloud>, shards: number): Promise<{ groups: Group[]; vms: Map<string, string[]> }> {
   const groups = Array.from({ length: GROUPS }, (_, g) => benchGroup(`group-${String(g).padStart(5, "0")}`, GROUP_CLOUDS, VMS_PER_GROUP));
   await store.write(userId, async (tx) => {
     await insertLaunchConfigurations(tx, SITES);
     for (const g of groups) await tx.insertGroup(g);
   });
-  const vms = await seedRunningVms(store, userId, groups, clouds);
+  const vms = await seedRunningVms(store, userId, groups, clouds, shards);
   return { groups, vms };
 }
 
@@ -370,7 +370,7 @@ async function controllerPart(): Promise<ControllerFigures> {
 
   // ── Plain groups ─────────────────────────────────────────────────────────────────────────
   let t0 = performance.now();
-  const { groups, vms } = await seed(store, user.id, clouds);
+  const { groups, vms } = await seed(store, user.id, clouds, settings.shards);
   const seedMs = performance.now() - t0;
   console.log(`seeded ${int(GROUPS)} groups × ${VMS_PER_GROUP} VMs over ${SITES.length} sites in ${ms(seedMs)}`);
   await reconciler.runPass(); // loads the snapshot

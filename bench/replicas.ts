@@ -167,7 +167,7 @@ async function seed(): Promise<void> {
         for (const g of groups.slice(at, at + SEED_CHUNK)) await tx.insertGroup(g);
       });
     }
-    await seedRunningVms(store, user.id, groups, clouds);
+    await seedRunningVms(store, user.id, groups, clouds, SHARDS);
   } finally {
     await store.close();
   }

@@ -7,6 +7,7 @@ import { VM_TAGS } from "../src/clouds/driver.js";
 import type { RunInstancesRequest, SimulatedVm } from "../src/clouds/simulated/simulated-cloud.js";
 import { ANONYMOUS_ACCOUNT } from "../src/clouds/simulated/simulated-driver.js";
 import type { CloudSlot, Group, ManagedInstance } from "../src/core/types.js";
+import { shardOf, shardTag } from "../src/core/shards.js";
 import type { Store, UserTx } from "../src/store/store.js";
 
 /** The launch configurations `web@<site>` that every benchmark group uses, with each site's image. */
@@ -119,7 +120,7 @@ const PUT_BATCH = 20_000;
  * Each group gets `desiredCapacity` VMs, spread over its clouds in order: `max` on each site
  * (all that are left on a site whose `max` is -1), one `runInstances` per site with a fresh
  * launch token, tagged with the group's propagated tags and Phantom's {@link VM_TAGS}
- * (deployment, user, group id and name, token). They are recorded as new `InService`,
+ * (deployment, user, group id and name, token, shard). They are recorded as new `InService`,
  * `Healthy`, `running` {@link ManagedInstance}s (version 0) through `store.controller.apply`,
  * in batches of at least 20,000 (whole groups).
  *
@@ -128,6 +129,7 @@ const PUT_BATCH = 20_000;
  * @param groups - the groups whose VMs to launch and record.
  * @param clouds - the simulated cloud of each site the groups use, by site name (or what launches
  *   on it in another process).
+ * @param shards - `controller.shards`, which the shard tags name.
  * @param launchAs - the account and the launch's extra members on a site, for a token (default:
  *   the account of calls without credentials, nothing extra): how a site served through a face
  *   (OpenStack's project, server names) sees the VMs.
@@ -138,6 +140,7 @@ export async function seedRunningVms(
   userId: string,
   groups: readonly Group[],
   clouds: ReadonlyMap<string, Launcher>,
+  shards: number,
   launchAs: (site: string, token: string) => { account: string; extra: Partial<RunInstancesRequest> } = () => ({ account: ANONYMOUS_ACCOUNT, extra: {} }),
 ): Promise<Map<string, string[]>> {
   const deployment = await store.controller.deploymentId();
@@ -153,7 +156,7 @@ export async function seedRunningVms(
       if (count === 0) continue;
       left -= count;
       const token = randomUUID();
-      const tags = { ...propagated, [VM_TAGS.deployment]: deployment, [VM_TAGS.user]: userId, [VM_TAGS.group]: g.id, [VM_TAGS.groupName]: g.name, [VM_TAGS.token]: token };
+      const tags = { ...propagated, [VM_TAGS.deployment]: deployment, [VM_TAGS.user]: userId, [VM_TAGS.group]: g.id, [VM_TAGS.groupName]: g.name, [VM_TAGS.token]: token, [VM_TAGS.shard]: shardTag(deployment, shardOf(g.id, shards), shards) };
       const { account, extra } = launchAs(site, token);
       const launched = await clouds.get(site)!.runInstances(account, { imageId: "ami-12345678", instanceType: "m1.small", count, token, tags, ...extra });
       for (const vm of launched) {

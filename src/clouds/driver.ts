@@ -193,4 +193,6 @@ export const VM_TAGS = {
   groupName: "phantom:group-name",
   /** The launch's idempotency token. */
   token: "phantom:token",
+  /** The shard of the owning group (`core/shards.ts` `shardTag`): replicas list their shards by it. */
+  shard: "phantom:shard",
 } as const;

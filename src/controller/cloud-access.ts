@@ -2,9 +2,14 @@
  * How the controller reaches clouds: the driver of each site, the credentials a user has for it,
  * and the batched listing of one pass (one `describe` per site and credentials, never per VM).
  * Every cloud call goes through here, so it is also where calls are counted.
+ *
+ * A pass lists either the VMs of the shards its replica holds (by their `phantom:shard` tag,
+ * so its listings grow with its shards, not with the deployment) or, now and then, every VM of
+ * the deployment (orphans whose tags name no current shard). A VM the model holds that a shard
+ * listing misses (launched before shard tags, or under another shard count) is looked up by id.
  */
 import type { SiteConfig } from "../config/config.js";
-import { isCloudError, VM_TAGS, type CloudDriver, type CloudVm, type DriverCredentials } from "../clouds/driver.js";
+import { isCloudError, VM_TAGS, type CloudDriver, type CloudVm, type DescribeFilter, type DriverCredentials } from "../clouds/driver.js";
 import type { SecretBox } from "../secrets/secret-box.js";
 import type { Store } from "../store/store.js";
 import { forEachBounded, type ConcurrencyLimits } from "./bounded-concurrency.js";
@@ -23,6 +28,29 @@ export interface Listing {
   readonly userId: string | null;
   /** The VMs by id, or the error that kept the site from being listed. */
   readonly result: { readonly vms: ReadonlyMap<string, CloudVm> } | { readonly error: string };
+}
+
+/** What one pass lists. */
+export interface ListingScope {
+  readonly deploymentId: string;
+  /**
+   * The `phantom:shard` tag values of the shards held: only VMs carrying one are listed, and the
+   * `known` VMs that the listing misses are looked up by id. Null: every VM of the deployment.
+   */
+  readonly shardTags: readonly string[] | null;
+  /** The ids of the VMs the model holds, by {@link listingKey} of their site and credentials. */
+  readonly known: ReadonlyMap<string, readonly string[]>;
+}
+
+/**
+ * Most VMs a shard listing may miss on one (site, credentials) before that site is listed
+ * whole instead: five `instance-id` filters on EC2.
+ */
+export const MAX_LOOKUPS = 1_000;
+
+/** The key of a listing: `site\0user`, the user empty for sites that need no credentials. */
+export function listingKey(site: string, userId: string | null): string {
+  return `${site}\0${userId ?? ""}`;
 }
 
 /** How long a user's credentials for a site are used before they are read again from the store. */
@@ -101,13 +129,13 @@ export class CloudAccess {
   }
 
   /**
-   * Lists this deployment's VMs: once per site that needs no credentials, and once per
+   * Lists this deployment's VMs (all, or the shards' of `scope`): once per site that needs no credentials, and once per
    * (site, user) for the given users of sites that do, at most {@link LISTING_CONCURRENCY}
    * calls at once (10,000 users of a per-user site are 10,000 listings). A listing for which
    * `waiting` gives an error (its backoff) is not made: that error is its result.
    */
   async listAll(
-    deploymentId: string,
+    scope: ListingScope,
     usersBySite: ReadonlyMap<string, ReadonlySet<string>>,
     nowMs: number,
     waiting: (site: string, userId: string | null) => string | undefined = () => undefined,
@@ -121,28 +149,43 @@ export class CloudAccess {
     const listings = new Array<Listing>(jobs.length);
     await forEachBounded(
       jobs,
-      ({ site, userId }) => `${site}\0${userId ?? ""}`,
+      ({ site, userId }) => listingKey(site, userId),
       LISTING_CONCURRENCY,
       async ({ site, driver, userId, at }) => {
         const error = waiting(site, userId);
-        listings[at] = error === undefined ? await this.#list(site, driver, userId, deploymentId, nowMs) : { site, userId, result: { error } };
+        listings[at] = error === undefined ? await this.#list(site, driver, userId, scope, nowMs) : { site, userId, result: { error } };
       },
     );
     return listings;
   }
 
-  async #list(site: string, driver: CloudDriver, userId: string | null, deploymentId: string, nowMs: number): Promise<Listing> {
+  async #list(site: string, driver: CloudDriver, userId: string | null, scope: ListingScope, nowMs: number): Promise<Listing> {
     let credentials: DriverCredentials | null | undefined = null;
     if (userId !== null) {
       credentials = await this.credentials(userId, site, nowMs);
       if (credentials === undefined) return { site, userId, result: { error: NO_CREDENTIALS } };
     }
+    const describe = async (filter: DescribeFilter): Promise<Map<string, CloudVm>> => {
+      try {
+        const vms = await driver.describe(credentials, filter);
+        this.observe(site, "describe", "ok");
+        return new Map(vms.map((vm) => [vm.id, vm]));
+      } catch (e) {
+        this.observe(site, "describe", outcomeOf(e));
+        throw e;
+      }
+    };
+    const whole: DescribeFilter = { tag: { key: VM_TAGS.deployment, values: [scope.deploymentId] } };
     try {
-      const vms = await driver.describe(credentials, { tag: { key: VM_TAGS.deployment, values: [deploymentId] } });
-      this.observe(site, "describe", "ok");
-      return { site, userId, result: { vms: new Map(vms.map((vm) => [vm.id, vm])) } };
+      if (scope.shardTags === null) return { site, userId, result: { vms: await describe(whole) } };
+      const vms = await describe({ tag: { key: VM_TAGS.shard, values: scope.shardTags } });
+      const missing = (scope.known.get(listingKey(site, userId)) ?? []).filter((id) => !vms.has(id));
+      // A VM missed is judged on what the cloud says of it, never on its absence from a listing
+      // that could not have seen it.
+      if (missing.length > MAX_LOOKUPS) return { site, userId, result: { vms: await describe(whole) } };
+      if (missing.length > 0) for (const [id, vm] of await describe({ ids: missing })) vms.set(id, vm);
+      return { site, userId, result: { vms } };
     } catch (e) {
-      this.observe(site, "describe", outcomeOf(e));
       return { site, userId, result: { error: e instanceof Error ? e.message : String(e) } };
     }
   }

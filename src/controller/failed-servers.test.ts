@@ -8,7 +8,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { CloudError, VM_TAGS } from "../clouds/driver.js";
+import { CloudError } from "../clouds/driver.js";
 import { ControllerHarness } from "../test-support/controller-harness.js";
 
 const NO_VALID_HOST = "No valid host was found. There are not enough hosts available.";
@@ -65,9 +65,9 @@ describe("the controller and servers a cloud fails (OpenStack)", () => {
     try {
       await h.createGroup("idle", "jet:1", 0);
       await h.run(1);
-      const deployment = await h.store.controller.deploymentId();
       const spec = { imageId: "image", instanceType: "m1.small" };
-      const [orphan] = await h.driver("jet").launch({ credentials: null, spec, count: 1, token: "lost", tags: { [VM_TAGS.deployment]: deployment } });
+      const tags = await h.vmTags("00000000-0000-4000-8000-000000000000");
+      const [orphan] = await h.driver("jet").launch({ credentials: null, spec, count: 1, token: "lost", tags });
       await h.run(2);
       assert.equal(h.driver("jet").vms().find((vm) => vm.id === orphan!.id)?.deletedByOwner, false, "within the grace period");
       h.clock.advance(120_000);

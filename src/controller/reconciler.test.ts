@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { CloudError, VM_TAGS } from "../clouds/driver.js";
-import { shardOf } from "../core/shards.js";
+import { CloudError, VM_TAGS, type CloudVm } from "../clouds/driver.js";
+import { shardOf, shardTag } from "../core/shards.js";
 import { ControllerHarness } from "../test-support/controller-harness.js";
 
 const capacityError = () => new CloudError("capacity", "InsufficientInstanceCapacity", "InsufficientInstanceCapacity: no room");
@@ -440,25 +440,28 @@ describe("shards and fencing", () => {
   });
 });
 
+/**
+ * A launch of `count` VMs on hotel for `group` whose intent was committed and whose cloud call
+ * was made, by a process that died before recording the VMs; tagged with the deployment and the
+ * token only (no shard tag, as before shard tags were).
+ */
+async function unrecordedLaunch(h: ControllerHarness, group: string, count: number): Promise<CloudVm[]> {
+  const { id: groupId } = (await h.store.reads(h.user.id).getGroup(group))!;
+  const deployment = await h.store.controller.deploymentId();
+  const token = "11111111-2222-3333-4444-555555555555";
+  await h.store.controller.apply({
+    insertIntents: [{ token, userId: h.user.id, groupId, site: "hotel", count, createdAt: h.clock.now(), cause: `launching ${count} on hotel` }],
+  });
+  const spec = { imageId: "ami-test", instanceType: "m1.small" };
+  return h.driver("hotel").launch({ credentials: null, spec, count, token, tags: { [VM_TAGS.deployment]: deployment, [VM_TAGS.token]: token } });
+}
+
 describe("crash safety", () => {
   it("drives an unfinished launch again with its token after a restart: the cloud answers with the same VMs", async () => {
     const h = await harness([{ name: "hotel" }]);
     try {
       await h.createGroup("web", "hotel:8", 3);
-      const group = await h.store.reads(h.user.id).getGroup("web");
-      const deployment = await h.store.controller.deploymentId();
-      // The process committed its intent and made the cloud call, then died before recording.
-      const token = "11111111-2222-3333-4444-555555555555";
-      await h.store.controller.apply({
-        insertIntents: [{ token, userId: h.user.id, groupId: group!.id, site: "hotel", count: 3, createdAt: h.clock.now(), cause: "launching 3 on hotel" }],
-      });
-      const made = await h.driver("hotel").launch({
-        credentials: null,
-        spec: { imageId: "ami-test", instanceType: "m1.small" },
-        count: 3,
-        token,
-        tags: { [VM_TAGS.deployment]: deployment, [VM_TAGS.token]: token },
-      });
+      const made = await unrecordedLaunch(h, "web", 3);
       await h.restart();
       await h.run(2);
       assert.deepEqual((await h.instances("web")).map((i) => i.id).sort(), made.map((vm) => vm.id).sort());
@@ -475,15 +478,62 @@ describe("crash safety", () => {
       await h.run(1);
       const deployment = await h.store.controller.deploymentId();
       const spec = { imageId: "ami-test", instanceType: "m1.small" };
-      const [orphan] = await h.driver("hotel").launch({ credentials: null, spec, count: 1, token: "lost", tags: { [VM_TAGS.deployment]: deployment } });
-      const [foreign] = await h.driver("hotel").launch({ credentials: null, spec, count: 1, token: "other", tags: { [VM_TAGS.deployment]: "someone-else" } });
+      const launch = async (token: string, tags: Record<string, string>) =>
+        (await h.driver("hotel").launch({ credentials: null, spec, count: 1, token, tags }))[0]!.id;
+      // Its group is gone; its shard tag puts it in every pass's listing of the shards held.
+      const orphan = await launch("lost", await h.vmTags("00000000-0000-4000-8000-000000000000"));
+      // Tagged before shard tags were: only the deployment-wide listing, every half grace period, sees it.
+      const untagged = await launch("older", { [VM_TAGS.deployment]: deployment });
+      const foreign = await launch("other", { [VM_TAGS.deployment]: "someone-else" });
+      const state = (id: string) => h.driver("hotel").vms().find((vm) => vm.id === id)?.state;
       await h.run(2);
-      assert.equal(h.driver("hotel").vms().find((vm) => vm.id === orphan!.id)?.state, "running", "within the grace period");
-      h.clock.advance(120_000);
+      assert.equal(state(orphan), "running", "within the grace period");
+      h.clock.advance(120_000 - 2 * 5_000);
       await h.run(1);
-      assert.equal(h.driver("hotel").vms().find((vm) => vm.id === orphan!.id)?.state, "terminated");
-      assert.equal(h.driver("hotel").vms().find((vm) => vm.id === foreign!.id)?.state, "running");
+      assert.equal(state(orphan), "terminated", "one grace period after it was first listed");
+      assert.equal(state(untagged), "running", "first listed by the deployment-wide listing of this pass");
+      // The deployment-wide listings come every half grace period: the untagged orphan goes
+      // one grace period after the first of them saw it, not 1.5 periods later.
+      const reports = await h.run(120_000 / 5_000 + 1);
+      assert.equal(state(untagged), "terminated");
+      assert.deepEqual(
+        reports.flatMap((r, k) => (r.fullListing ? [k] : [])),
+        [11, 23],
+        "deployment-wide listings every half grace period",
+      );
+      assert.equal(state(foreign), "running");
       assert.equal((await h.instances("web")).length, 1);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("lists only the shards held, and looks up by id the model's VMs that listing misses", async () => {
+    // Deployment-wide listings (every half grace) do not come within the grace for missing VMs.
+    const h = await harness([{ name: "hotel" }], { orphanGraceMs: 600_000 });
+    try {
+      await h.createGroup("web", "hotel:8", 3);
+      // Launched by a Phantom from before shard tags, which died before recording them.
+      const made = await unrecordedLaunch(h, "web", 3);
+      const deployment = await h.store.controller.deploymentId();
+      const ids = made.map((vm) => vm.id).sort();
+      await h.restart();
+      const [first, second] = await h.run(2);
+      assert.deepEqual([first?.fullListing, second?.fullListing], [true, false]);
+      h.driver("hotel").calls.length = 0;
+      await h.run(1);
+      const held = [...h.shards.held().keys()].map((shard) => shardTag(deployment, shard, h.shards.count)).sort();
+      assert.deepEqual(
+        h.driver("hotel").calls.flatMap((c): object[] =>
+          c.method !== "describe" ? [] : "ids" in c.filter ? [{ ids: [...c.filter.ids].sort() }] : [{ ...c.filter.tag, values: [...c.filter.tag.values].sort() }],
+        ),
+        [{ key: VM_TAGS.shard, values: held }, { ids }],
+      );
+      // Past the grace for missing VMs: judged on the lookups, they are neither dead nor replaced.
+      await h.run(20);
+      assert.deepEqual((await h.instances("web")).map((i) => i.id).sort(), ids);
+      assert.equal(await h.inService("web"), 3);
+      assert.equal(h.alive("hotel"), 3);
     } finally {
       await h.close();
     }

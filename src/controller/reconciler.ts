@@ -28,7 +28,7 @@ import { backOff, backoffSeconds, isBackingOff } from "../core/backoff.js";
 import { capsDue, overCapSince } from "../core/cap-grace.js";
 import { judgeHealth, type Observation } from "../core/health.js";
 import { decidePlacement, type LaunchDecision, type TerminationDecision } from "../core/placement.js";
-import { shardOf } from "../core/shards.js";
+import { shardOf, shardTag } from "../core/shards.js";
 import { fullLaunchConfigurationName } from "../core/sites.js";
 import type { LaunchConfiguration, LaunchIntent, ManagedInstance, OwnedGroup, SiteBackoff } from "../core/types.js";
 import { isCloudError, VM_TAGS, type CloudVm, type DriverCredentials, type VmSpec } from "../clouds/driver.js";
@@ -46,7 +46,7 @@ import {
   terminationActivity,
 } from "./activity-records.js";
 import { forEachBounded, type ConcurrencyLimits } from "./bounded-concurrency.js";
-import { NO_CREDENTIALS, outcomeOf, type CloudAccess, type Listing } from "./cloud-access.js";
+import { listingKey, NO_CREDENTIALS, outcomeOf, type CloudAccess, type Listing } from "./cloud-access.js";
 import { ListingBackoffs, type ListingFailure } from "./listing-backoffs.js";
 import type { Clock } from "./clock.js";
 import { AlarmEvaluator } from "./alarm-evaluator.js";
@@ -68,6 +68,8 @@ export interface PassReport {
   readonly failures: number;
   /** The shards the pass covered (those held when it started). */
   readonly shards: readonly number[];
+  /** Whether the pass listed every VM of the deployment, not only its shards' (orphans). */
+  readonly fullListing: boolean;
 }
 
 /** Everything a pass needs. */
@@ -211,6 +213,8 @@ export class Reconciler {
   readonly #overCapSince = new Map<string, Map<string, Date>>();
   /** Per (user, site): failed listings wait before the site is listed again. */
   readonly #listingBackoffs: ListingBackoffs;
+  /** When this replica last listed every VM of the deployment (orphans without a current shard tag). */
+  #fullListingAt: number | null = null;
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.#listingBackoffs = new ListingBackoffs({ initialMs: deps.settings.backoffInitialMs, maxMs: deps.settings.backoffMaxMs });
@@ -243,6 +247,7 @@ export class Reconciler {
     this.#terminationsAsked.clear();
     this.#uncertain.clear();
     this.#loadedShards.clear();
+    this.#fullListingAt = null;
     this.#loaded = false;
   }
 
@@ -257,13 +262,19 @@ export class Reconciler {
     const { clock } = this.deps;
     await this.#refresh();
     const shards = [...this.#loadedShards.keys()];
-    const report = { groups: this.#groups.size, instances: 0, launched: 0, launchRequests: 0, terminated: 0, orphansTerminated: 0, failures: 0, shards };
-    if (this.#loadedShards.size === 0) return report;
     const now = clock.now();
+    const full = this.#fullListingAt === null || now.getTime() - this.#fullListingAt >= this.deps.settings.orphanGraceMs / 2;
+    const report = { groups: this.#groups.size, instances: 0, launched: 0, launchRequests: 0, terminated: 0, orphansTerminated: 0, failures: 0, shards, fullListing: false };
+    if (this.#loadedShards.size === 0) return report;
     const deployment = await this.deploymentId();
-    const listings = await this.deps.clouds.listAll(deployment, this.#usersBySite(), now.getTime(), (site, userId) =>
+    const scope = full
+      ? { deploymentId: deployment, shardTags: null, known: new Map() }
+      : { deploymentId: deployment, shardTags: shards.map((shard) => shardTag(deployment, shard, this.deps.shards.count)), known: this.#knownBySite() };
+    const listings = await this.deps.clouds.listAll(scope, this.#usersBySite(), now.getTime(), (site, userId) =>
       this.#listingBackoffs.waiting(site, userId, now),
     );
+    if (full) this.#fullListingAt = now.getTime();
+    report.fullListing = full;
     const batch = new Batch();
     this.#recordListingFailures(this.#listingBackoffs.record(listings, now), batch, now);
 
@@ -282,7 +293,7 @@ export class Reconciler {
 
     const seen = this.#index(listings);
     const owned = this.#judge(seen, batch, now);
-    const orphans = this.#collectOrphans(listings, owned, deployment, now);
+    const orphans = this.#collectOrphans(listings, owned, deployment, full, now);
 
     // Terminations not yet confirmed are asked for again now and then, and at once when this
     // process has not asked for them itself (recorded before a crash or by the API).
@@ -459,6 +470,20 @@ export class Reconciler {
     return out;
   }
 
+  /** The ids of the model's VMs by listing (`site\0user`): a shard listing must account for them. */
+  #knownBySite(): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    for (const { instances } of this.#groups.values()) {
+      for (const i of instances) {
+        const key = listingKey(i.site, this.deps.clouds.perUser(i.site) ? i.userId : null);
+        let ids = out.get(key);
+        if (ids === undefined) out.set(key, (ids = []));
+        ids.push(i.id);
+      }
+    }
+    return out;
+  }
+
   /** Listings by `site\0user` (user empty for shared sites). */
   #index(listings: readonly Listing[]): Map<string, Listing["result"]> {
     return new Map(listings.map((l) => [listingKey(l.site, l.userId), l.result]));
@@ -516,11 +541,14 @@ export class Reconciler {
   /**
    * Unexplained VMs past their grace period, to terminate. `owned` are the listed VMs of the
    * model's groups (from `#judge`): only the rest are looked at, without a key per VM listed.
+   * When each was first seen is forgotten only by a `full` listing that no longer shows it: a
+   * shard listing does not show orphans whose tags name no current shard.
    */
   #collectOrphans(
     listings: readonly Listing[],
     owned: ReadonlySet<CloudVm>,
     deployment: string,
+    full: boolean,
     now: Date,
   ): Orphan[] {
     const tokens = new Set(this.#intents.keys());
@@ -544,7 +572,7 @@ export class Reconciler {
         if (now.getTime() - first >= this.deps.settings.orphanGraceMs) due.push({ site: listing.site, userId: listing.userId, id: vm.id, groupId });
       }
     }
-    for (const key of this.#orphans.keys()) if (!stillSeen.has(key)) this.#orphans.delete(key);
+    if (full) for (const key of this.#orphans.keys()) if (!stillSeen.has(key)) this.#orphans.delete(key);
     return due;
   }
 
@@ -892,11 +920,13 @@ export class Reconciler {
   #tags(intent: LaunchIntent, group: OwnedGroup): Record<string, string> {
     const tags: Record<string, string> = {};
     for (const t of group.tags) if (t.propagateAtLaunch && !t.key.startsWith("aws:")) tags[t.key] = t.value;
-    tags[VM_TAGS.deployment] = this.#deploymentId ?? "";
+    const deployment = this.#deploymentId ?? "";
+    tags[VM_TAGS.deployment] = deployment;
     tags[VM_TAGS.user] = intent.userId;
     tags[VM_TAGS.group] = intent.groupId;
     tags[VM_TAGS.groupName] = group.name;
     tags[VM_TAGS.token] = intent.token;
+    tags[VM_TAGS.shard] = shardTag(deployment, this.#shardOf(intent.groupId), this.deps.shards.count);
     return tags;
   }
 
@@ -930,10 +960,6 @@ function backoffKey(userId: string, site: string): string {
 
 function instanceKey(i: ManagedInstance): string {
   return `${i.userId}\0${i.id}`;
-}
-
-function listingKey(site: string, userId: string | null): string {
-  return `${site}\0${userId ?? ""}`;
 }
 
 /** Gone or going: an OpenStack server in ERROR is terminated, yet still there to delete. */

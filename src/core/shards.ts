@@ -29,3 +29,13 @@ export function shardOf(groupId: string, shards: number): number {
 export function fairShare(shards: number, replicas: number): number {
   return Math.ceil(shards / Math.max(1, replicas));
 }
+
+/**
+ * The value of the `phantom:shard` tag of a VM whose group is in `shard` of `shards`: a replica
+ * lists its shards' VMs by it. The deployment makes it unique to this Phantom; the shard count
+ * makes a tag written under another `controller.shards` match no shard (such VMs are looked
+ * up by id, or found by the deployment-wide listing).
+ */
+export function shardTag(deploymentId: string, shard: number, shards: number): string {
+  return `${deploymentId}:${shard}/${shards}`;
+}

@@ -9,7 +9,9 @@ import { AUTOSCALING_ACTIONS } from "../api/actions/index.js";
 import { MONITORING } from "../api/services.js";
 import type { SiteConfig } from "../config/config.js";
 import type { Activity, Instance, UserWithSecret } from "../core/types.js";
+import { VM_TAGS } from "../clouds/driver.js";
 import { FakeDriver } from "../clouds/fake/fake-driver.js";
+import { shardOf, shardTag } from "../core/shards.js";
 import { CloudAccess } from "../controller/cloud-access.js";
 import { Reconciler, type ControllerSettings, type PassReport } from "../controller/reconciler.js";
 import type { ShardLeases } from "../controller/shard-leases.js";
@@ -202,6 +204,16 @@ export class ControllerHarness {
       MaxSize: maxSize,
       Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
     });
+  }
+
+  /**
+   * The tags Phantom puts on a VM of group `groupId` (its deployment, group and shard), for
+   * VMs a test launches itself: orphans, VMs of a launch a crash left unrecorded.
+   */
+  async vmTags(groupId: string): Promise<Record<string, string>> {
+    const deployment = await this.store.controller.deploymentId();
+    const { shards } = this.#settings;
+    return { [VM_TAGS.deployment]: deployment, [VM_TAGS.group]: groupId, [VM_TAGS.shard]: shardTag(deployment, shardOf(groupId, shards), shards) };
   }
 
   /** One pass at the current time, after a lease round. */

@@ -13,6 +13,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { makeClientHome, requireClient, skipUnlessInstalled, type ClientHome } from "../../api/interop/interop.test-support.js";
 import { VM_TAGS } from "../../clouds/driver.js";
+import { shardOf, shardTag } from "../../core/shards.js";
 import { startSimcloud, type Simcloud } from "../../simcloud/simcloud-server.js";
 import { SimulatedCloud, type SimulatedVm } from "../../clouds/simulated/simulated-cloud.js";
 import { parseMetrics } from "../../test-support/prometheus-text.js";
@@ -108,6 +109,7 @@ describe("the seed's example through the AWS CLI v2, over ec2 → phantom simclo
     assertSeedInstances(group);
 
     const deployment = await phantom.store.controller.deploymentId();
+    const { shards } = phantom.config.controller;
     for (const site of ["hotel", "ec2"] as const) {
       const vms = alive(site);
       assert.deepEqual(vms.map((vm) => vm.id), idsOn(group, site), `${site} runs exactly the group's VMs there`);
@@ -122,6 +124,7 @@ describe("the seed's example through the AWS CLI v2, over ec2 → phantom simclo
           [VM_TAGS.group]: groupIdOf(group.AutoScalingGroupARN),
           [VM_TAGS.groupName]: SEED_GROUP,
           [VM_TAGS.token]: vm.clientToken,
+          [VM_TAGS.shard]: shardTag(deployment, shardOf(groupIdOf(group.AutoScalingGroupARN), shards), shards),
         });
       }
       // Nothing under any other account, and nothing terminated: no VM was made in vain.
