@@ -21,7 +21,7 @@
  * `controller/replicas.e2e.test.ts` with real processes. During the takeover every replica's
  * loop runs on its own timer (interval 3 s), as in production.
  *
- *   npm run bench:replicas [-- --groups 30000 --vms 10 --passes 5 --replicas 1,2,3 --shards 64 --lease 9 --interval 3]
+ *   npm run bench:replicas [-- --groups 30000 --vms 10 --passes 5 --replicas 1,2,3 --shards 64 --lease 9 --interval 3 --orphan-grace 120]
  *
  * The database is `PHANTOM_BENCH_DATABASE_URL` or postgres://postgres@127.0.0.1:5432/test; the
  * benchmark makes a schema of its own there and drops it at the end.
@@ -54,6 +54,11 @@ const SHARDS = numberOption("shards", 64);
 const LEASE_S = numberOption("lease", 9);
 /** The loops' interval during the takeover (a lease must last two intervals at least). */
 const INTERVAL_S = numberOption("interval", 3);
+/**
+ * `controller.orphan_grace_seconds`: a replica lists the whole deployment every half of it and
+ * only its shards' VMs otherwise; 0 makes every pass list the whole deployment.
+ */
+const ORPHAN_GRACE_S = numberOption("orphan-grace", 120);
 const REPLICA_COUNTS = (process.argv.includes("--replicas") ? process.argv[process.argv.indexOf("--replicas") + 1]! : "1,2,3")
   .split(",")
   .map(Number);
@@ -80,7 +85,7 @@ const config = parseConfig(
   {
     db: DATABASE_URL,
     sites: Object.fromEntries(SITES.map((site) => [site, { driver: "simulated", capacity: CAPACITY, boot_seconds: 0 }])),
-    controller: { interval_seconds: INTERVAL_S, lease_seconds: LEASE_S, shards: SHARDS },
+    controller: { interval_seconds: INTERVAL_S, lease_seconds: LEASE_S, shards: SHARDS, orphan_grace_seconds: ORPHAN_GRACE_S },
   },
   "benchmark",
 );
@@ -193,7 +198,7 @@ async function measure(count: number): Promise<void> {
     console.log(`shards shared out evenly after ${s1(settleMs)}: ${replicas.map((r) => `${r.name} ${r.controller.shards.held().size}`).join(", ")}`);
 
     // Snapshot and passes, one replica at a time.
-    const steady = new Map<Replica, { wallMs: number; cpuMs: number }[]>();
+    const steady = new Map<Replica, { wallMs: number; cpuMs: number; value: PassReport }[]>();
     const figures = new Map<Replica, { snapshot: { wallMs: number; cpuMs: number }; first: number; vms: number; groups: number }>();
     for (const r of replicas) {
       const shards = [...r.controller.shards.held().keys()];
@@ -223,7 +228,7 @@ async function measure(count: number): Promise<void> {
       const passes = steady.get(r)!;
       console.log(
         `${r.name}: steady pass (median of ${PASSES}) ${ms(median(passes.map((p) => p.wallMs)))} wall, ${ms(median(passes.map((p) => p.cpuMs)))} CPU; ` +
-          `each ${passes.map((p) => `${ms(p.wallMs)}/${ms(p.cpuMs)}`).join(", ")}`,
+          `each ${passes.map((p) => `${ms(p.wallMs)}/${ms(p.cpuMs)}${p.value.fullListing ? " (whole listing)" : ""}`).join(", ")}`,
       );
     }
     const perReplica = replicas.map((r) => {
@@ -274,7 +279,7 @@ try {
   const seeded = await timed(seed);
   console.log(`seeded ${GROUPS} groups × ${VMS_PER_GROUP} VMs over ${SITES.length} sites in ${s1(seeded.wallMs)}`);
   for (const count of REPLICA_COUNTS) await measure(count);
-  console.log(`\nsummary (${SHARDS} shards, lease ${LEASE_S} s; load average at the end ${load()}):`);
+  console.log(`\nsummary (${SHARDS} shards, lease ${LEASE_S} s, orphan grace ${ORPHAN_GRACE_S} s; load average at the end ${load()}):`);
   for (const line of summary) console.log(`  ${line}`);
 } finally {
   const admin = new pg.Pool({ connectionString: DATABASE_URL });
