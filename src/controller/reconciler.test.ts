@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { CloudError, VM_TAGS, type CloudVm } from "../clouds/driver.js";
 import { shardOf, shardTag } from "../core/shards.js";
 import { ControllerHarness } from "../test-support/controller-harness.js";
+import type { PassReport } from "./reconciler.js";
 
 const capacityError = () => new CloudError("capacity", "InsufficientInstanceCapacity", "InsufficientInstanceCapacity: no room");
 
@@ -475,34 +476,50 @@ describe("crash safety", () => {
     const h = await harness([{ name: "hotel" }], { orphanGraceMs: 120_000 });
     try {
       await h.createGroup("web", "hotel:8", 1);
-      await h.run(1);
       const deployment = await h.store.controller.deploymentId();
       const spec = { imageId: "ami-test", instanceType: "m1.small" };
       const launch = async (token: string, tags: Record<string, string>) =>
         (await h.driver("hotel").launch({ credentials: null, spec, count: 1, token, tags }))[0]!.id;
       // Its group is gone; its shard tag puts it in every pass's listing of the shards held.
       const orphan = await launch("lost", await h.vmTags("00000000-0000-4000-8000-000000000000"));
-      // Tagged before shard tags were: only the deployment-wide listing, every half grace period, sees it.
+      // From before shard tags: only listings of the whole deployment, every half grace period, show it.
       const untagged = await launch("older", { [VM_TAGS.deployment]: deployment });
       const foreign = await launch("other", { [VM_TAGS.deployment]: "someone-else" });
       const state = (id: string) => h.driver("hotel").vms().find((vm) => vm.id === id)?.state;
-      await h.run(2);
-      assert.equal(state(orphan), "running", "within the grace period");
-      h.clock.advance(120_000 - 2 * 5_000);
-      await h.run(1);
-      assert.equal(state(orphan), "terminated", "one grace period after it was first listed");
-      assert.equal(state(untagged), "running", "first listed by the deployment-wide listing of this pass");
-      // The deployment-wide listings come every half grace period: the untagged orphan goes
-      // one grace period after the first of them saw it, not 1.5 periods later.
-      const reports = await h.run(120_000 / 5_000 + 1);
-      assert.equal(state(untagged), "terminated");
+      const within = await h.run(120_000 / 5_000);
+      assert.deepEqual([state(orphan), state(untagged)], ["running", "running"], "within the grace period");
       assert.deepEqual(
-        reports.flatMap((r, k) => (r.fullListing ? [k] : [])),
-        [11, 23],
-        "deployment-wide listings every half grace period",
+        within.flatMap((r, k) => (r.fullListing ? [k] : [])),
+        [0, 12],
+        "the whole deployment every half grace period",
       );
+      const [last] = await h.run(1);
+      assert.equal(last!.fullListing, true);
+      assert.deepEqual([state(orphan), state(untagged)], ["terminated", "terminated"], "one grace period after they were first listed");
       assert.equal(state(foreign), "running");
       assert.equal((await h.instances("web")).length, 1);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("lists the whole deployment every half orphan grace only while that shows VMs without a current shard tag", async () => {
+    const h = await harness([{ name: "hotel" }], { orphanGraceMs: 120_000 });
+    try {
+      await h.createGroup("web", "hotel:8", 2);
+      const fullAt = (reports: readonly PassReport[]) => reports.flatMap((r, k) => (r.fullListing ? [k] : []));
+      // Every VM carries its shard tag: after the first pass, the whole deployment every 30 minutes.
+      assert.deepEqual(fullAt(await h.run(31, 60_000)), [0, 30]);
+      const deployment = await h.store.controller.deploymentId();
+      const spec = { imageId: "ami-test", instanceType: "m1.small" };
+      const [untagged] = await h.driver("hotel").launch({ credentials: null, spec, count: 1, token: "older", tags: { [VM_TAGS.deployment]: deployment } });
+      // Seen by the next whole listing, 30 minutes after the last; listed whole every minute
+      // (half the grace) until it is gone, then every 30 minutes again.
+      const reports = await h.run(34, 60_000);
+      assert.deepEqual(fullAt(reports), [29, 30, 31, 32]);
+      assert.equal(reports[31]!.orphansTerminated, 1);
+      assert.equal(h.driver("hotel").vms().find((vm) => vm.id === untagged!.id)?.state, "terminated");
+      assert.equal(h.alive("hotel"), 2);
     } finally {
       await h.close();
     }

@@ -176,6 +176,12 @@ class Batch {
   }
 }
 
+/**
+ * How often a replica lists the whole deployment when its last such listing showed every VM with
+ * a current shard tag (each one costs a walk over every VM of the deployment).
+ */
+export const QUIET_FULL_LISTING_MS = 30 * 60_000;
+
 /** How long a VM may stay `Terminating` before its termination is asked for again. */
 const TERMINATE_RETRY_MS = 30_000;
 /** Launch calls made at once: in all, and per site and credentials (one account's rate limit). */
@@ -215,6 +221,8 @@ export class Reconciler {
   readonly #listingBackoffs: ListingBackoffs;
   /** When this replica last listed every VM of the deployment (orphans without a current shard tag). */
   #fullListingAt: number | null = null;
+  /** Whether that listing showed VMs without a current shard tag: they are listed whole more often. */
+  #untaggedListed = true;
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.#listingBackoffs = new ListingBackoffs({ initialMs: deps.settings.backoffInitialMs, maxMs: deps.settings.backoffMaxMs });
@@ -248,6 +256,7 @@ export class Reconciler {
     this.#uncertain.clear();
     this.#loadedShards.clear();
     this.#fullListingAt = null;
+    this.#untaggedListed = true;
     this.#loaded = false;
   }
 
@@ -263,7 +272,7 @@ export class Reconciler {
     await this.#refresh();
     const shards = [...this.#loadedShards.keys()];
     const now = clock.now();
-    const full = this.#fullListingAt === null || now.getTime() - this.#fullListingAt >= this.deps.settings.orphanGraceMs / 2;
+    const full = this.#fullListingDue(now);
     const report = { groups: this.#groups.size, instances: 0, launched: 0, launchRequests: 0, terminated: 0, orphansTerminated: 0, failures: 0, shards, fullListing: false };
     if (this.#loadedShards.size === 0) return report;
     const deployment = await this.deploymentId();
@@ -273,7 +282,10 @@ export class Reconciler {
     const listings = await this.deps.clouds.listAll(scope, this.#usersBySite(), now.getTime(), (site, userId) =>
       this.#listingBackoffs.waiting(site, userId, now),
     );
-    if (full) this.#fullListingAt = now.getTime();
+    if (full) {
+      this.#fullListingAt = now.getTime();
+      this.#untaggedListed = listsUntagged(listings, deployment, this.deps.shards.count);
+    }
     report.fullListing = full;
     const batch = new Batch();
     this.#recordListingFailures(this.#listingBackoffs.record(listings, now), batch, now);
@@ -349,6 +361,18 @@ export class Reconciler {
       round = next;
     }
     return report;
+  }
+
+  /**
+   * Whether this pass lists the whole deployment rather than the shards held: at the first pass,
+   * then every half orphan grace while the last such listing showed VMs without a current shard
+   * tag (launched before shard tags, or under another `controller.shards`), else every
+   * {@link QUIET_FULL_LISTING_MS}: only such VMs need it to be found as orphans.
+   */
+  #fullListingDue(now: Date): boolean {
+    if (this.#fullListingAt === null) return true;
+    const every = this.#untaggedListed ? this.deps.settings.orphanGraceMs / 2 : Math.max(this.deps.settings.orphanGraceMs / 2, QUIET_FULL_LISTING_MS);
+    return now.getTime() - this.#fullListingAt >= every;
   }
 
   /** Takes in groups a step committed on its own, and drops the shards it found lost. */
@@ -960,6 +984,23 @@ function backoffKey(userId: string, site: string): string {
 
 function instanceKey(i: ManagedInstance): string {
   return `${i.userId}\0${i.id}`;
+}
+
+/**
+ * Whether the listings show a VM of the deployment, not gone, whose `phantom:shard` tag is
+ * missing or names another shard count: one that shard listings do not show.
+ */
+function listsUntagged(listings: readonly Listing[], deployment: string, shards: number): boolean {
+  const suffix = `/${shards}`;
+  for (const l of listings) {
+    if ("error" in l.result) return true;
+    for (const vm of l.result.vms.values()) {
+      if (vm.tags[VM_TAGS.deployment] !== deployment || isGone(vm)) continue;
+      const tag = vm.tags[VM_TAGS.shard];
+      if (tag === undefined || !tag.startsWith(`${deployment}:`) || !tag.endsWith(suffix)) return true;
+    }
+  }
+  return false;
 }
 
 /** Gone or going: an OpenStack server in ERROR is terminated, yet still there to delete. */
