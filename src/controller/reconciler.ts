@@ -192,7 +192,7 @@ export class Reconciler {
   readonly #groups = new Map<string, GroupState>();
   readonly #intents = new Map<string, LaunchIntent>();
   readonly #backoffs = new Map<string, SiteBackoff>();
-  /** When each unexplained VM (`site\0id`) was first seen. */
+  /** When each unexplained VM (`site\0user\0id`, the user empty for shared sites) was first seen. */
   readonly #orphans = new Map<string, number>();
   /** The last shortfall recorded per group, so it is recorded once, not every pass. */
   readonly #shortfalls = new Map<string, string>();
@@ -565,8 +565,9 @@ export class Reconciler {
   /**
    * Unexplained VMs past their grace period, to terminate. `owned` are the listed VMs of the
    * model's groups (from `#judge`): only the rest are looked at, without a key per VM listed.
-   * When each was first seen is forgotten only by a `full` listing that no longer shows it: a
-   * shard listing does not show orphans whose tags name no current shard.
+   * When each was first seen is forgotten once it is explained or gone: by a `full` listing, or
+   * by a shard listing that shows it explained (one does not show orphans whose tags name no
+   * current shard).
    */
   #collectOrphans(
     listings: readonly Listing[],
@@ -578,9 +579,9 @@ export class Reconciler {
     const tokens = new Set(this.#intents.keys());
     const stillSeen = new Set<string>();
     const due: Orphan[] = [];
-    // Sites not listed this pass (for some user at least): keep what we knew of their orphans.
-    const unlisted = new Set(listings.filter((l) => "error" in l.result).map((l) => l.site));
-    if (unlisted.size > 0) for (const key of this.#orphans.keys()) if (unlisted.has(key.slice(0, key.indexOf("\0")))) stillSeen.add(key);
+    // Listings that failed this pass: keep what we knew of their orphans.
+    const unlisted = new Set(listings.filter((l) => "error" in l.result).map((l) => listingKey(l.site, l.userId)));
+    if (unlisted.size > 0) for (const key of this.#orphans.keys()) if (unlisted.has(key.slice(0, key.lastIndexOf("\0")))) stillSeen.add(key);
     for (const listing of listings) {
       if ("error" in listing.result) continue;
       for (const vm of listing.result.vms.values()) {
@@ -589,14 +590,22 @@ export class Reconciler {
         // Another replica's, unless its group's shard is held here.
         const groupId = vm.tags[VM_TAGS.group] ?? "";
         if (!this.#loadedShards.has(this.#shardOf(groupId))) continue;
-        const key = `${listing.site}\0${vm.id}`;
+        const key = `${listingKey(listing.site, listing.userId)}\0${vm.id}`;
         stillSeen.add(key);
         const first = this.#orphans.get(key) ?? now.getTime();
         this.#orphans.set(key, first);
         if (now.getTime() - first >= this.deps.settings.orphanGraceMs) due.push({ site: listing.site, userId: listing.userId, id: vm.id, groupId });
       }
     }
-    if (full) for (const key of this.#orphans.keys()) if (!stillSeen.has(key)) this.#orphans.delete(key);
+    // A shard listing does not show VMs without a current shard tag: such an orphan keeps its
+    // first sighting until a whole listing. One it shows that is explained now is forgotten.
+    const byListing = this.#orphans.size > stillSeen.size ? this.#index(listings) : new Map<string, Listing["result"]>();
+    const shown = (key: string) => {
+      const at = key.lastIndexOf("\0");
+      const result = byListing.get(key.slice(0, at));
+      return result !== undefined && "vms" in result && result.vms.has(key.slice(at + 1));
+    };
+    for (const key of this.#orphans.keys()) if (!stillSeen.has(key) && (full || shown(key))) this.#orphans.delete(key);
     return due;
   }
 
