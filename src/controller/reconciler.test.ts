@@ -393,6 +393,43 @@ describe("shards and fencing", () => {
     }
   });
 
+  // Found by the replicas e2e test: a batch refused for one lost shard also left the VMs just
+  // launched for the shards still held unrecorded, their intents forgotten in memory; the groups
+  // were launched for again with new tokens.
+  it("launches nothing twice for the shards still held when the store refuses the batch that records launches", async () => {
+    const h = await harness([{ name: "hotel" }]);
+    try {
+      // Two groups in different shards.
+      const names: string[] = [];
+      const shards = new Set<number>();
+      for (let k = 0; names.length < 2; k++) {
+        await h.createGroup(`g${k}`, "hotel:8", 2);
+        const shard = shardOf((await h.store.reads(h.user.id).getGroup(`g${k}`))!.id, 8);
+        if (!shards.has(shard)) {
+          shards.add(shard);
+          names.push(`g${k}`);
+        } else await h.api("SetDesiredCapacity", { AutoScalingGroupName: `g${k}`, DesiredCapacity: 0 });
+      }
+      // While the second launch is made, this replica loses that launch's shard (another took
+      // it and gave it back): the batch recording both launches is refused.
+      h.driver("hotel").beforeCall = async (method) => {
+        const launched = h.driver("hotel").calls.filter((c) => c.method === "launch");
+        if (method !== "launch" || launched.length !== 2) return;
+        const request = launched[1]!.method === "launch" ? launched[1]!.request : undefined;
+        const shard = shardOf(request!.tags[VM_TAGS.group]!, 8);
+        await h.store.controller.leaseRound({ holder: h.shards.holder, shardCount: 8, ttlMs: LEASE_MS, now: h.clock.now(), release: [shard] });
+      };
+      await h.pass();
+      h.driver("hotel").beforeCall = null;
+      await h.run(4);
+      for (const name of names) assert.deepEqual(await h.layout(name, "InService"), { hotel: 2 }, name);
+      const tokens = new Set(h.driver("hotel").vms().map((vm) => vm.clientToken));
+      assert.equal(h.driver("hotel").vms().length, 4, `the cloud made 4 VMs, by ${tokens.size} launches`);
+    } finally {
+      await h.close();
+    }
+  });
+
   it("a new holder loads the shard's groups and VMs from the store, and launches nothing twice", async () => {
     const h = await harness([{ name: "hotel" }]);
     try {

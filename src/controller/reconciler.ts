@@ -737,7 +737,8 @@ export class Reconciler {
   /**
    * Applies a batch, fenced by the epochs of the shards it touches. Returns the groups whose
    * rows the API changed meanwhile (reloaded next pass), or null when the store refused the
-   * batch because a shard was lost: those shards are dropped from the model.
+   * batch because a shard was lost: those shards are dropped from the model, and the batch's
+   * other shards are reloaded from the store at the next refresh.
    */
   async #apply(batch: Batch, now: Date): Promise<Set<string> | null> {
     if (batch.empty) return new Set();
@@ -754,7 +755,12 @@ export class Reconciler {
         : await this.deps.store.controller.apply({ ...batch.toWrites(), fence: { holder: this.deps.shards.holder, leases, now, stallLimitMs: this.deps.settings.leaseMs / 2 } });
     if (result.lostShards.length > 0) {
       this.deps.shards.lost(result.lostShards);
-      this.#dropShards(result.lostShards);
+      // Nothing of the batch was written, for the shards still held either: they are read again
+      // from the store at the next refresh, so the model keeps no change the store refused (VMs
+      // just launched but not recorded, with their intents already forgotten in memory, would
+      // otherwise be launched for again with new tokens; the stored intents drive them again
+      // with theirs).
+      this.#dropShards([...new Set([...result.lostShards, ...leases.map((l) => l.shard)])]);
       return null;
     }
     const conflicts = new Set(result.conflictedGroupIds);
