@@ -129,8 +129,9 @@ export class CloudAccess {
   }
 
   /**
-   * Lists this deployment's VMs (all, or the shards' of `scope`): once per site that needs no credentials, and once per
-   * (site, user) for the given users of sites that do, at most {@link LISTING_CONCURRENCY}
+   * Lists this deployment's VMs (all, or those of `scope`'s shards): once per site that needs
+   * no credentials, and once per (site, user) for the given users of sites that do (a shard
+   * listing adds one lookup by id when it missed VMs of the model), at most {@link LISTING_CONCURRENCY}
    * calls at once (10,000 users of a per-user site are 10,000 listings). A listing for which
    * `waiting` gives an error (its backoff) is not made: that error is its result.
    */
