@@ -478,6 +478,22 @@ describe("shards and fencing", () => {
   });
 });
 
+/** One VM on hotel launched behind the controller's back with these tags; returns its id. */
+async function launchOne(h: ControllerHarness, token: string, tags: Record<string, string>): Promise<string> {
+  const spec = { imageId: "ami-test", instanceType: "m1.small" };
+  return (await h.driver("hotel").launch({ credentials: null, spec, count: 1, token, tags }))[0]!.id;
+}
+
+/** The state of a VM on hotel, as the cloud has it. */
+function stateOn(h: ControllerHarness, id: string): string | undefined {
+  return h.driver("hotel").vms().find((vm) => vm.id === id)?.state;
+}
+
+/** The passes (by index) that listed the whole deployment. */
+function fullListingsAt(reports: readonly PassReport[]): number[] {
+  return reports.flatMap((r, k) => (r.fullListing ? [k] : []));
+}
+
 /**
  * A launch of `count` VMs on hotel for `group` whose intent was committed and whose cloud call
  * was made, by a process that died before recording the VMs; tagged with the deployment and the
@@ -514,26 +530,18 @@ describe("crash safety", () => {
     try {
       await h.createGroup("web", "hotel:8", 1);
       const deployment = await h.store.controller.deploymentId();
-      const spec = { imageId: "ami-test", instanceType: "m1.small" };
-      const launch = async (token: string, tags: Record<string, string>) =>
-        (await h.driver("hotel").launch({ credentials: null, spec, count: 1, token, tags }))[0]!.id;
       // Its group is gone; its shard tag puts it in every pass's listing of the shards held.
-      const orphan = await launch("lost", await h.vmTags("00000000-0000-4000-8000-000000000000"));
+      const orphan = await launchOne(h, "lost", await h.vmTags("00000000-0000-4000-8000-000000000000"));
       // From before shard tags: only listings of the whole deployment, every half grace period, show it.
-      const untagged = await launch("older", { [VM_TAGS.deployment]: deployment });
-      const foreign = await launch("other", { [VM_TAGS.deployment]: "someone-else" });
-      const state = (id: string) => h.driver("hotel").vms().find((vm) => vm.id === id)?.state;
+      const untagged = await launchOne(h, "older", { [VM_TAGS.deployment]: deployment });
+      const foreign = await launchOne(h, "other", { [VM_TAGS.deployment]: "someone-else" });
       const within = await h.run(120_000 / 5_000);
-      assert.deepEqual([state(orphan), state(untagged)], ["running", "running"], "within the grace period");
-      assert.deepEqual(
-        within.flatMap((r, k) => (r.fullListing ? [k] : [])),
-        [0, 12],
-        "the whole deployment every half grace period",
-      );
+      assert.deepEqual([stateOn(h, orphan), stateOn(h, untagged)], ["running", "running"], "within the grace period");
+      assert.deepEqual(fullListingsAt(within), [0, 12], "the whole deployment every half grace period");
       const [last] = await h.run(1);
       assert.equal(last!.fullListing, true);
-      assert.deepEqual([state(orphan), state(untagged)], ["terminated", "terminated"], "one grace period after they were first listed");
-      assert.equal(state(foreign), "running");
+      assert.deepEqual([stateOn(h, orphan), stateOn(h, untagged)], ["terminated", "terminated"], "one grace period after they were first listed");
+      assert.equal(stateOn(h, foreign), "running");
       assert.equal((await h.instances("web")).length, 1);
     } finally {
       await h.close();
@@ -544,18 +552,15 @@ describe("crash safety", () => {
     const h = await harness([{ name: "hotel" }], { orphanGraceMs: 120_000 });
     try {
       await h.createGroup("web", "hotel:8", 2);
-      const fullAt = (reports: readonly PassReport[]) => reports.flatMap((r, k) => (r.fullListing ? [k] : []));
       // Every VM carries its shard tag: after the first pass, the whole deployment every 30 minutes.
-      assert.deepEqual(fullAt(await h.run(31, 60_000)), [0, 30]);
-      const deployment = await h.store.controller.deploymentId();
-      const spec = { imageId: "ami-test", instanceType: "m1.small" };
-      const [untagged] = await h.driver("hotel").launch({ credentials: null, spec, count: 1, token: "older", tags: { [VM_TAGS.deployment]: deployment } });
+      assert.deepEqual(fullListingsAt(await h.run(31, 60_000)), [0, 30]);
+      const untagged = await launchOne(h, "older", { [VM_TAGS.deployment]: await h.store.controller.deploymentId() });
       // Seen by the next whole listing, 30 minutes after the last; listed whole every minute
       // (half the grace) until it is gone, then every 30 minutes again.
       const reports = await h.run(34, 60_000);
-      assert.deepEqual(fullAt(reports), [29, 30, 31, 32]);
+      assert.deepEqual(fullListingsAt(reports), [29, 30, 31, 32]);
       assert.equal(reports[31]!.orphansTerminated, 1);
-      assert.equal(h.driver("hotel").vms().find((vm) => vm.id === untagged!.id)?.state, "terminated");
+      assert.equal(stateOn(h, untagged), "terminated");
       assert.equal(h.alive("hotel"), 2);
     } finally {
       await h.close();

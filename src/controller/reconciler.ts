@@ -305,7 +305,7 @@ export class Reconciler {
 
     const seen = this.#index(listings);
     const owned = this.#judge(seen, batch, now);
-    const orphans = this.#collectOrphans(listings, owned, deployment, full, now);
+    const orphans = this.#collectOrphans(listings, seen, owned, deployment, full, now);
 
     // Terminations not yet confirmed are asked for again now and then, and at once when this
     // process has not asked for them itself (recorded before a crash or by the API).
@@ -571,6 +571,7 @@ export class Reconciler {
    */
   #collectOrphans(
     listings: readonly Listing[],
+    seen: ReadonlyMap<string, Listing["result"]>,
     owned: ReadonlySet<CloudVm>,
     deployment: string,
     full: boolean,
@@ -599,10 +600,9 @@ export class Reconciler {
     }
     // A shard listing does not show VMs without a current shard tag: such an orphan keeps its
     // first sighting until a whole listing. One it shows that is explained now is forgotten.
-    const byListing = this.#orphans.size > stillSeen.size ? this.#index(listings) : new Map<string, Listing["result"]>();
     const shown = (key: string) => {
       const at = key.lastIndexOf("\0");
-      const result = byListing.get(key.slice(0, at));
+      const result = seen.get(key.slice(0, at));
       return result !== undefined && "vms" in result && result.vms.has(key.slice(at + 1));
     };
     for (const key of this.#orphans.keys()) if (!stillSeen.has(key) && (full || shown(key))) this.#orphans.delete(key);
@@ -1006,13 +1006,14 @@ function instanceKey(i: ManagedInstance): string {
  * missing or names another shard count: one that shard listings do not show.
  */
 function listsUntagged(listings: readonly Listing[], deployment: string, shards: number): boolean {
+  const prefix = `${deployment}:`;
   const suffix = `/${shards}`;
   for (const l of listings) {
     if ("error" in l.result) return true;
     for (const vm of l.result.vms.values()) {
       if (vm.tags[VM_TAGS.deployment] !== deployment || isGone(vm)) continue;
       const tag = vm.tags[VM_TAGS.shard];
-      if (tag === undefined || !tag.startsWith(`${deployment}:`) || !tag.endsWith(suffix)) return true;
+      if (tag === undefined || !tag.startsWith(prefix) || !tag.endsWith(suffix)) return true;
     }
   }
   return false;
